@@ -1,0 +1,96 @@
+"""Validated settings -> Markdown pages, through the Jinja templates. Pure: no file I/O here."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ..markdown_safety import code_span, escape_plain_text, escape_prose
+from ..settings.model import CATEGORIES, LoadedSetting
+from .figure_slots import PageFigures, pending_figures
+
+SETTINGS_URL_DIR = "settings"
+INDEX_PAGE = f"{SETTINGS_URL_DIR}/index.md"
+PAGE_TEMPLATE = "setting.md.j2"
+INDEX_TEMPLATE = "index.md.j2"
+REDIRECT_TEMPLATE = "redirect.html.j2"
+
+FiguresFor = Callable[[LoadedSetting], PageFigures]
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    path: str  # relative to the docs folder, e.g. "settings/inference-steps.md"
+    markdown: str
+    setting: LoadedSetting | None = None  # None for the index
+
+
+def page_path(slug: str) -> str:
+    return f"{SETTINGS_URL_DIR}/{slug}.md"
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """The Jinja environment every page is rendered with; filters make contributor text inert."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # we write Markdown; each field picks its escaping filter explicitly
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        text=escape_plain_text,
+        prose=escape_prose,
+        code=code_span,
+        html=lambda value: html.escape(str(value), quote=True),
+        json=lambda value: json.dumps(value, ensure_ascii=False),
+    )
+    return environment
+
+
+def render_setting_page(
+    environment: jinja2.Environment,
+    item: LoadedSetting,
+    names: Mapping[str, str],
+    figures: PageFigures | None = None,
+) -> RenderedPage:
+    """One setting's page. ``names`` maps every slug to its display name, for related links."""
+    comparison = item.setting.comparison
+    if figures is None and comparison:
+        figures = pending_figures(comparison.parameter, comparison.values)
+    markdown = environment.get_template(PAGE_TEMPLATE).render(
+        slug=item.slug,
+        setting=item.setting,
+        figures=figures,
+        related=[(slug, names[slug]) for slug in item.setting.related if slug in names],
+        site_root="../../",  # setting pages live at /settings/<slug>/
+    )
+    return RenderedPage(path=page_path(item.slug), markdown=markdown, setting=item)
+
+
+def render_index_page(environment: jinja2.Environment, loaded: list[LoadedSetting]) -> RenderedPage:
+    """The "All Settings Guides" page: a card per setting, grouped by category."""
+    groups = [
+        (title, [item for item in loaded if item.setting.category == key])
+        for key, title in CATEGORIES.items()
+    ]
+    markdown = environment.get_template(INDEX_TEMPLATE).render(groups=[g for g in groups if g[1]])
+    return RenderedPage(path=INDEX_PAGE, markdown=markdown)
+
+
+def render_site_pages(
+    environment: jinja2.Environment, loaded: list[LoadedSetting], figures_for: FiguresFor | None = None
+) -> list[RenderedPage]:
+    """Every generated page: the index first, then one page per setting in slug order."""
+    names = {item.slug: item.setting.name for item in loaded}
+    pages = [render_index_page(environment, loaded)]
+    for item in loaded:
+        figures = figures_for(item) if figures_for and item.setting.comparison else None
+        pages.append(render_setting_page(environment, item, names, figures))
+    return pages

@@ -1,0 +1,177 @@
+"""Setting files -> validated models, with every problem mapped to file:line:column."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import Problem, ProblemsFound
+from .model import CATEGORIES, LoadedSetting, Setting
+from .rules import check_catalogue, check_setting
+from .yaml_reader import YamlDocument, YamlReadError, read_yaml
+
+SETTING_SUFFIX = ".yml"
+
+
+def find_setting_files(directory: Path) -> list[Path]:
+    """Every setting file in a folder, sorted; files starting with ``_`` are not settings."""
+    return sorted(p for p in Path(directory).glob(f"*{SETTING_SUFFIX}") if not p.name.startswith("_"))
+
+
+def display_path(path: Path) -> str:
+    """The path as users should see it: relative to the working folder when possible."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    relative = Path(os.path.relpath(path))
+    return path.as_posix() if relative.parts[:1] == ("..",) else relative.as_posix()
+
+
+def load_settings(paths: list[Path]) -> list[LoadedSetting]:
+    """Load and check every file, raising ProblemsFound with all problems of all files."""
+    problems: list[Problem] = []
+    loaded: list[LoadedSetting] = []
+    documents: dict[str, YamlDocument] = {}
+    for path in paths:
+        shown = display_path(path)
+        try:
+            item, document = _load_one(Path(path), shown)
+        except ProblemsFound as found:
+            problems.extend(found.problems)
+            continue
+        loaded.append(item)
+        documents[shown] = document
+    for item, loc, message in check_catalogue(loaded):
+        problems.append(_problem(item.source_path, documents[item.source_path], loc, message))
+    if problems:
+        raise ProblemsFound(problems)
+    return sorted(loaded, key=lambda item: item.slug)
+
+
+def _load_one(path: Path, shown: str) -> tuple[LoadedSetting, YamlDocument]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ProblemsFound([Problem(shown, 1, 1, "", f"cannot read file: {error.strerror}")]) from None
+    try:
+        document = read_yaml(raw)
+    except YamlReadError as error:
+        raise ProblemsFound([Problem(shown, error.position.line, error.position.column, "", error.message)]) from None
+
+    slug = path.stem
+    try:
+        setting = Setting.model_validate(document.data)
+    except ValidationError as error:
+        raise ProblemsFound(_from_validation_error(error, shown, document)) from None
+
+    findings = list(check_setting(setting))
+    if not _is_slug(slug):
+        findings.append(((), f"file name {path.name!r} must be a slug like 'guidance-scale.yml' (a-z, 0-9, dashes)"))
+    if findings:
+        raise ProblemsFound([_problem(shown, document, loc, message) for loc, message in findings])
+    return LoadedSetting(slug=slug, source_path=shown, setting=setting), document
+
+
+def _is_slug(text: str) -> bool:
+    from .rules import slugify
+
+    return bool(text) and slugify(text) == text
+
+
+def _from_validation_error(error: ValidationError, shown: str, document: YamlDocument) -> list[Problem]:
+    problems: dict[tuple, Problem] = {}
+    for detail in error.errors(include_url=False):
+        loc = _data_loc(detail["loc"], document.data)
+        kind = detail["type"]
+        message = _message(detail, loc)
+        problem = _problem(shown, document, loc, message, prefer_key=kind == "extra_forbidden")
+        problems.setdefault(loc, problem)  # a union reports once per branch; keep one
+    return list(problems.values())
+
+
+def _data_loc(loc: tuple, data) -> tuple:
+    """Drop the parts of a pydantic location that name union branches, not YAML keys."""
+    kept, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and len(kept) == len(loc) - 1:
+            pass  # a missing field: keep it so the message names it
+        else:
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+def _message(detail: dict, loc: tuple) -> str:
+    kind, message = detail["type"], detail["msg"]
+    field_name = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(loc)
+        hint = difflib.get_close_matches(str(field_name), allowed, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        return f"unknown field {field_name!r}{suggestion} (allowed: {', '.join(allowed)})"
+    if kind == "missing":
+        return "this field is required"
+    if kind == "literal_error" and field_name == "category":
+        hint = difflib.get_close_matches(str(detail.get("input")), list(CATEGORIES), n=1)
+        suggestion = f"did you mean {hint[0]!r}? " if hint else ""
+        return f"unknown category {detail.get('input')!r}; {suggestion}choose one of: {', '.join(CATEGORIES)}"
+    if kind == "string_pattern_mismatch" and field_name == "url":
+        return "must be an https:// link"
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
+        return f"{message[0].lower()}{message[1:]}, got {_describe_input(detail.get('input'))}"
+    return message.removeprefix("Value error, ")
+
+
+def _describe_input(value) -> str:
+    if value is None:
+        return "nothing (the value is empty)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(str(value))
+
+
+def _allowed_fields(loc: tuple) -> list[str]:
+    from . import model as schema
+
+    model = schema.Setting
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        model = _model_inside(annotation) or model
+    return list(model.model_fields)
+
+
+def _model_inside(annotation):
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_inside(arg)
+        if found:
+            return found
+    return None
+
+
+def _problem(shown: str, document: YamlDocument, loc: tuple, message: str, *, prefer_key: bool = False) -> Problem:
+    position = document.position_of(loc, prefer_key=prefer_key)
+    return Problem(shown, position.line, position.column, _field_path(loc), message)
+
+
+def _field_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path

@@ -1,0 +1,186 @@
+"""The schema of a setting file, in one place (pydantic v2, unknown keys forbidden)."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+from ..markdown_safety import unsafe_markdown
+from .yaml_reader import PlainScalar
+
+# Display titles in the order the index shows them. Adding a category is one line here.
+CATEGORIES: dict[str, str] = {
+    "sampling": "Sampling",
+    "guidance": "Guidance",
+    "prompt": "Prompt",
+    "image-size": "Image size and composition",
+    "image-to-image": "Image-to-image",
+    "control": "Control and adapters",
+    "reproducibility": "Reproducibility",
+    "output": "Output and performance",
+}
+
+# YAML 1.2 core-schema numbers. YAML 1.1 extras (``1_000``, ``0x1F``, ``1:30``) stay text.
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _as_text(value: Any) -> Any:
+    return str(value) if isinstance(value, str) else value
+
+
+def _yaml_number(value: Any) -> Any:
+    if isinstance(value, PlainScalar):
+        if _INT.fullmatch(value):
+            return int(value)
+        if _FLOAT.fullmatch(value):
+            return float(value)
+    return value
+
+
+def _number(value: Any) -> int | float:
+    value = _yaml_number(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {_shown(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return value
+
+
+def _number_or_text(value: Any) -> int | float | str:
+    value = _yaml_number(value)
+    if isinstance(value, str):
+        return str(value)
+    return _number(value)
+
+
+def _scalar(value: Any) -> bool | int | float | str:
+    if isinstance(value, PlainScalar) and value in _BOOL:
+        return _BOOL[value]
+    if isinstance(value, bool):
+        return value
+    return _number_or_text(value)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing (the value is empty)"
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return repr(str(value))
+
+
+def _one_line(text: str) -> str:
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError("must be a single line of plain text")
+    if text != text.strip() or not text:
+        raise ValueError("must not be empty or start or end with spaces")
+    return text
+
+
+def _safe_markdown(text: str) -> str:
+    if reasons := unsafe_markdown(text):
+        raise ValueError("; ".join(reasons))
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+ShortText = Annotated[Text, Field(max_length=80), AfterValidator(_one_line)]
+LongText = Annotated[Text, Field(max_length=240), AfterValidator(_one_line)]
+Markdown = Annotated[Text, Field(max_length=8000), AfterValidator(_safe_markdown)]
+Slug = Annotated[Text, Field(pattern=_SLUG, max_length=60)]
+Number = Annotated[Union[int, float], PlainValidator(_number), WithJsonSchema({"type": "number"})]
+ComparisonValue = Annotated[
+    Union[int, float, str], PlainValidator(_number_or_text), WithJsonSchema({"type": ["number", "string"]})
+]
+ArgumentValue = Annotated[
+    Union[bool, int, float, str],
+    PlainValidator(_scalar),
+    WithJsonSchema({"type": ["boolean", "number", "string"]}),
+]
+Seed = Annotated[int, BeforeValidator(_yaml_number), Field(strict=True, ge=0, lt=2**63)]
+HttpsUrl = Annotated[Text, Field(pattern=r"^https://[^\s<>\"'`]+$", max_length=500)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ValueRange(_Strict):
+    """A named band of values, e.g. Low (1 – 10)."""
+
+    label: ShortText
+    min: Number
+    max: Number
+    description: Markdown
+
+
+class Choice(_Strict):
+    """One named option of a setting whose values are not numbers (e.g. a scheduler)."""
+
+    value: ShortText
+    description: Markdown
+
+
+class Comparison(_Strict):
+    """Which pipeline argument the Visual Comparison varies, and over which values."""
+
+    parameter: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)] = Field(
+        description="A pipeline call argument such as `num_inference_steps`, or `seed`, or `scheduler`."
+    )
+    values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)]
+    prompt: LongText | None = None
+    negative_prompt: LongText | None = None
+    seed: Seed | None = None
+    model: ShortText | None = None
+    arguments: dict[Annotated[str, Field(pattern=_IDENTIFIER)], ArgumentValue] = Field(
+        default_factory=dict, description="Fixed extra pipeline call arguments for every image."
+    )
+
+
+class ModelRecommendation(_Strict):
+    model: ShortText
+    value: ShortText
+    note: LongText | None = None
+
+
+class Source(_Strict):
+    title: ShortText
+    url: HttpsUrl
+
+
+class Setting(_Strict):
+    """One image-generation setting: everything its page shows."""
+
+    name: ShortText
+    aliases: list[ShortText] = Field(default_factory=list)
+    category: Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
+    summary: LongText = Field(description="One plain sentence for the index card and the page's lead.")
+    intro: Markdown
+    what_it_does: Markdown
+    value_type: Literal["integer", "number", "choice"]
+    ranges: list[ValueRange] = Field(default_factory=list)
+    choices: list[Choice] = Field(default_factory=list)
+    recommendations: list[ModelRecommendation] = Field(default_factory=list)
+    comparison: Comparison | None = None
+    tips: Annotated[list[Markdown], Field(min_length=1)]
+    related: list[Slug] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+
+
+class LoadedSetting(BaseModel):
+    """A validated setting plus where it came from."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    slug: str
+    source_path: str  # as shown to users, e.g. settings/inference-steps.yml
+    setting: Setting

@@ -1,0 +1,120 @@
+"""Rules a schema cannot express: within one setting, and across all settings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .model import LoadedSetting, Setting
+
+Finding = tuple[tuple, str]  # (location inside the file, message)
+
+
+def slugify(text: str) -> str:
+    """URL slug of a name or alias: ``sample_steps`` and ``Sample Steps`` both give ``sample-steps``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def check_setting(setting: Setting) -> Iterator[Finding]:
+    """Consistency rules within one setting file."""
+    numeric = setting.value_type in ("integer", "number")
+    if numeric and not setting.ranges:
+        yield ("value_type",), f"a setting with value_type {setting.value_type!r} needs at least one entry in `ranges`"
+    if not numeric and setting.ranges:
+        yield ("ranges",), "a 'choice' setting lists its options under `choices`, not numeric `ranges`"
+
+    for index, band in enumerate(setting.ranges):
+        for bound in ("min", "max"):
+            yield from _check_type(setting, getattr(band, bound), ("ranges", index, bound))
+        if band.min > band.max:
+            yield ("ranges", index, "max"), f"max ({band.max}) is smaller than min ({band.min})"
+        if index and band.min < setting.ranges[index - 1].max:
+            previous = setting.ranges[index - 1]
+            yield (
+                ("ranges", index, "min"),
+                f"range {band.label!r} starts at {band.min}, inside the previous range {previous.label!r} "
+                f"({previous.min} – {previous.max}); list ranges from low to high without overlaps",
+            )
+
+    seen_labels: set[str] = set()
+    for index, choice in enumerate(setting.choices):
+        if choice.value in seen_labels:
+            yield ("choices", index, "value"), f"{choice.value!r} is listed twice"
+        seen_labels.add(choice.value)
+
+    if setting.comparison:
+        yield from _check_comparison(setting)
+
+
+def _check_type(setting: Setting, value, loc: tuple) -> Iterator[Finding]:
+    if setting.value_type == "integer" and not isinstance(value, int):
+        yield loc, f"expected a whole number because value_type is 'integer', got {value!r}"
+    if setting.value_type == "choice" and not isinstance(value, str):
+        yield loc, f"expected one of the choices because value_type is 'choice', got {value!r}"
+    if setting.value_type == "number" and isinstance(value, str):
+        yield loc, f"expected a number because value_type is 'number', got {value!r}"
+
+
+def _check_comparison(setting: Setting) -> Iterator[Finding]:
+    comparison = setting.comparison
+    seen: set = set()
+    for index, value in enumerate(comparison.values):
+        loc = ("comparison", "values", index)
+        if value in seen:
+            yield loc, f"{value!r} is compared twice"
+        seen.add(value)
+        problems = list(_check_type(setting, value, loc))
+        yield from problems
+        if problems or not setting.ranges:
+            continue
+        low, high = setting.ranges[0].min, setting.ranges[-1].max
+        if not low <= value <= high:
+            yield loc, f"{value} lies outside the declared ranges ({low} – {high}); widen a range or pick another value"
+    if comparison.parameter in comparison.arguments:
+        yield ("comparison", "arguments", comparison.parameter), "this argument is the one being compared; remove it here"
+
+
+def check_catalogue(loaded: list[LoadedSetting]) -> Iterator[tuple[LoadedSetting, tuple, str]]:
+    """Rules across files: unique slugs, each alias owned by one setting, related pages exist."""
+    owners: dict[str, LoadedSetting] = {}
+    for item in loaded:
+        if item.slug in owners:
+            yield item, (), f"slug {item.slug!r} is also used by {owners[item.slug].source_path}"
+        owners.setdefault(item.slug, item)
+
+    names: dict[str, tuple[LoadedSetting, str]] = {item.slug: (item, "the page") for item in loaded}
+    for item in loaded:
+        key = slugify(item.setting.name)
+        if key in names and names[key][0] is not item:
+            other = names[key][0]
+            yield item, ("name",), f"name {item.setting.name!r} reads the same as {other.source_path}'s slug"
+        names.setdefault(key, (item, "its name"))
+    for item in loaded:
+        for index, alias in enumerate(item.setting.aliases):
+            key = slugify(alias)
+            if not key:
+                yield item, ("aliases", index), f"alias {alias!r} needs at least one letter or digit"
+                continue
+            owner = names.get(key)
+            if owner and owner[0] is not item:
+                yield (
+                    item,
+                    ("aliases", index),
+                    f"alias {alias!r} already belongs to {owner[0].source_path} ({owner[1]}); an alias can name one setting only",
+                )
+            names.setdefault(key, (item, f"alias {alias!r}"))
+
+    slugs = {item.slug for item in loaded}
+    for item in loaded:
+        for index, related in enumerate(item.setting.related):
+            if related == item.slug:
+                yield item, ("related", index), "a setting cannot be related to itself"
+            elif related not in slugs:
+                yield item, ("related", index), f"no setting has the slug {related!r}{_suggest(related, slugs)}"
+
+
+def _suggest(word: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

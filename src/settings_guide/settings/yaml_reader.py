@@ -1,0 +1,152 @@
+"""Read one YAML file safely, keeping each value's source text and position.
+
+Nothing here constructs Python objects from YAML tags: scalars stay the text the
+contributor typed (so YAML 1.1 surprises like ``no`` or ``1e3`` can never turn a
+text field into a bool or a float), and the schema decides what each one means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 16
+
+_NULL_TEXT = re.compile(r"^(?:~|null|Null|NULL|)$")
+_CORE_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class PlainScalar(str):
+    """An unquoted scalar, kept as its source text; the schema decides its type."""
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+class YamlReadError(Exception):
+    def __init__(self, position: Position, message: str):
+        self.position = position
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class YamlDocument:
+    data: dict
+    value_positions: dict[tuple, Position] = field(default_factory=dict)
+    key_positions: dict[tuple, Position] = field(default_factory=dict)
+
+    def position_of(self, loc: tuple, *, prefer_key: bool = False) -> Position:
+        """The position of the deepest part of ``loc`` that exists in the file."""
+        for end in range(len(loc), -1, -1):
+            prefix = tuple(loc[:end])
+            if prefer_key and prefix in self.key_positions:
+                return self.key_positions[prefix]
+            if prefix in self.value_positions:
+                return self.value_positions[prefix]
+        return Position(1, 1)
+
+
+def read_yaml(raw: bytes) -> YamlDocument:
+    """Parse one setting file's bytes into plain data plus positions, or raise YamlReadError."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlReadError(
+            Position(1, 1),
+            f"file is {len(raw):,} bytes; a setting file may be at most {MAX_FILE_BYTES // 1024} KiB",
+        )
+    text = _decode(raw)
+    _reject_tab_indentation(text)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        raise YamlReadError(position, f"YAML syntax error: {_describe(error)}") from None
+    except yaml.YAMLError as error:
+        raise YamlReadError(Position(1, 1), f"YAML syntax error: {error}") from None
+    except RecursionError:
+        raise YamlReadError(Position(1, 1), "YAML is nested too deeply") from None
+    if root is None:
+        raise YamlReadError(Position(1, 1), "file is empty; a setting needs at least name, summary and category")
+    if not isinstance(root, yaml.MappingNode):
+        kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+        raise YamlReadError(
+            _position(root), f"expected a mapping of fields (like `name: Inference Steps`) at the top level, found {kind}"
+        )
+    document = YamlDocument(data={})
+    document.data = _convert(root, (), document, seen=set())
+    return document
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = raw[error.start : error.start + 1].hex()
+        raise YamlReadError(
+            Position(line, column), f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8"
+        ) from None
+
+
+def _reject_tab_indentation(text: str) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            raise YamlReadError(
+                Position(number, indent.index("\t") + 1), "tab character in indentation; YAML indents with spaces only"
+            )
+
+
+def _describe(error: yaml.MarkedYAMLError) -> str:
+    parts = [part for part in (error.context, error.problem) if part]
+    return ", ".join(parts) or "could not parse"
+
+
+def _position(node: yaml.Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(node: yaml.Node, path: tuple, document: YamlDocument, seen: set[int], depth: int = 0):
+    if id(node) in seen:
+        # The composer shares one node between an anchor and its aliases; expanding
+        # them could blow up exponentially ("billion laughs"), so refuse them outright.
+        raise YamlReadError(_position(node), "YAML anchors and aliases (&name / *name) are not allowed; write the value out")
+    seen.add(id(node))
+    if depth > MAX_DEPTH:
+        raise YamlReadError(_position(node), f"nested more than {MAX_DEPTH} levels deep")
+    if node.tag not in _CORE_TAGS:
+        raise YamlReadError(_position(node), f"YAML tag {node.tag!r} is not allowed; remove the `!` tag")
+    document.value_positions[path] = _position(node)
+
+    if isinstance(node, yaml.ScalarNode):
+        if not node.style:  # plain (the C parser says "", the Python one None)
+            return None if _NULL_TEXT.match(node.value) else PlainScalar(node.value)
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, index), document, seen, depth + 1) for index, item in enumerate(node.value)]
+
+    mapping: dict[str, object] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _CORE_TAGS:
+            raise YamlReadError(_position(key_node), "a key must be plain text")
+        key = str(key_node.value)
+        if key in mapping:
+            first = document.key_positions[(*path, key)]
+            raise YamlReadError(
+                _position(key_node), f"duplicate key {key!r} (first set on line {first.line}); keep one of them"
+            )
+        document.key_positions[(*path, key)] = _position(key_node)
+        mapping[key] = _convert(value_node, (*path, key), document, seen, depth + 1)
+    return mapping
