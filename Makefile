@@ -1,0 +1,56 @@
+# Two commands set everything up on a fresh clone: `make site` and `make test`.
+# Each creates its own virtual environment in .venv and installs what it needs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of torch that lies on this machine kind's disk; a plain `torch` requirement
+# would pull a multi-GB CUDA build instead.
+CPU_TORCH := torch==2.13.0
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site serve test figures validate lint clean
+
+site: $(VENV)/.site  ## build the site into site/ (no torch needed)
+	$(BIN)/mkdocs build --strict
+
+serve: $(VENV)/.site  ## preview at http://127.0.0.1:8000, rebuilding when settings or templates change
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+validate: $(VENV)/.site  ## check every setting file
+	$(BIN)/settings-guide validate
+
+test: $(VENV)/.test $(VENV)/.chromium  ## install what the tests need and run them all
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check src tests scripts bench
+
+figures: $(VENV)/.figures  ## regenerate stale comparison images (on a GPU runner)
+	$(BIN)/python scripts/build_figures.py $(ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.site: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet "$(CPU_TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[figures,test]"
+	touch $@ $(VENV)/.site
+
+# On a GPU runner torch comes with CUDA: install the extra without pinning the CPU build.
+$(VENV)/.figures: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[figures]"
+	touch $@ $(VENV)/.site
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download does not work here.
+$(VENV)/.chromium: | $(VENV)/bin/python
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	touch $@
+
+clean:
+	rm -rf site .pytest_cache

@@ -1,0 +1,1 @@
+"""One module per ``settings-guide`` subcommand, each with ``register(subparsers)``."""
