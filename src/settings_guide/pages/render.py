@@ -59,8 +59,10 @@ def render_setting_page(
     item: LoadedSetting,
     names: Mapping[str, str],
     figures: PageFigures | None = None,
+    related: list[str] | None = None,
 ) -> RenderedPage:
     """One setting's page. ``names`` maps every slug to its display name, for related links."""
+    related = item.setting.related if related is None else related
     comparison = item.setting.comparison
     if figures is None and comparison:
         figures = pending_figures(comparison.parameter, comparison.values)
@@ -68,7 +70,7 @@ def render_setting_page(
         slug=item.slug,
         setting=item.setting,
         figures=figures,
-        related=[(slug, names[slug]) for slug in item.setting.related if slug in names],
+        related=[(slug, names[slug]) for slug in related if slug in names],
         site_root="../../",  # setting pages live at /settings/<slug>/
     )
     return RenderedPage(path=page_path(item.slug), markdown=markdown, setting=item)
@@ -89,8 +91,19 @@ def render_site_pages(
 ) -> list[RenderedPage]:
     """Every generated page: the index first, then one page per setting in slug order."""
     names = {item.slug: item.setting.name for item in loaded}
+    related = related_both_ways(loaded)
     pages = [render_index_page(environment, loaded)]
     for item in loaded:
         figures = figures_for(item) if figures_for and item.setting.comparison else None
-        pages.append(render_setting_page(environment, item, names, figures))
+        pages.append(render_setting_page(environment, item, names, figures, related[item.slug]))
     return pages
+
+
+def related_both_ways(loaded: list[LoadedSetting]) -> dict[str, list[str]]:
+    """Each setting's related slugs: the ones it lists, then the ones that list it."""
+    related = {item.slug: list(item.setting.related) for item in loaded}
+    for item in loaded:
+        for other in item.setting.related:
+            if other in related and item.slug not in related[other]:
+                related[other].append(item.slug)
+    return related

@@ -45,7 +45,7 @@ def load_settings(paths: list[Path]) -> list[LoadedSetting]:
         loaded.append(item)
         documents[shown] = document
     for item, loc, message in check_catalogue(loaded):
-        problems.append(_problem(item.source_path, documents[item.source_path], loc, message))
+        problems.append(problem_in_document(item.source_path, documents[item.source_path], loc, message))
     if problems:
         raise ProblemsFound(problems)
     return sorted(loaded, key=lambda item: item.slug)
@@ -71,8 +71,8 @@ def _load_one(path: Path, shown: str) -> tuple[LoadedSetting, YamlDocument]:
     if not _is_slug(slug):
         findings.append(((), f"file name {path.name!r} must be a slug like 'guidance-scale.yml' (a-z, 0-9, dashes)"))
     if findings:
-        raise ProblemsFound([_problem(shown, document, loc, message) for loc, message in findings])
-    return LoadedSetting(slug=slug, source_path=shown, setting=setting), document
+        raise ProblemsFound([problem_in_document(shown, document, loc, message) for loc, message in findings])
+    return LoadedSetting(slug=slug, source_path=shown, setting=setting, document=document), document
 
 
 def _is_slug(text: str) -> bool:
@@ -87,7 +87,7 @@ def _from_validation_error(error: ValidationError, shown: str, document: YamlDoc
         loc = _data_loc(detail["loc"], document.data)
         kind = detail["type"]
         message = _message(detail, loc)
-        problem = _problem(shown, document, loc, message, prefer_key=kind == "extra_forbidden")
+        problem = problem_in_document(shown, document, loc, message, prefer_key=kind == "extra_forbidden")
         problems.setdefault(loc, problem)  # a union reports once per branch; keep one
     return list(problems.values())
 
@@ -165,7 +165,7 @@ def _model_inside(annotation):
     return None
 
 
-def _problem(shown: str, document: YamlDocument, loc: tuple, message: str, *, prefer_key: bool = False) -> Problem:
+def problem_in_document(shown: str, document: YamlDocument, loc: tuple, message: str, *, prefer_key: bool = False) -> Problem:
     position = document.position_of(loc, prefer_key=prefer_key)
     return Problem(shown, position.line, position.column, _field_path(loc), message)
 

@@ -137,10 +137,17 @@ class Comparison(_Strict):
         description="A pipeline call argument such as `num_inference_steps`, or `seed`, or `scheduler`."
     )
     values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)]
+    task: Literal["text-to-image", "image-to-image"] = Field(
+        default="text-to-image",
+        description="image-to-image starts from an input image (e.g. for `strength`).",
+    )
     prompt: LongText | None = None
     negative_prompt: LongText | None = None
     seed: Seed | None = None
-    model: ShortText | None = None
+    model: ShortText | None = Field(default=None, description="A model id overriding the configured default.")
+    pipeline: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)] | None = Field(
+        default=None, description="The diffusers pipeline class for `model`, e.g. `FluxPipeline`."
+    )
     arguments: dict[Annotated[str, Field(pattern=_IDENTIFIER)], ArgumentValue] = Field(
         default_factory=dict, description="Fixed extra pipeline call arguments for every image."
     )
@@ -177,10 +184,17 @@ class Setting(_Strict):
 
 
 class LoadedSetting(BaseModel):
-    """A validated setting plus where it came from."""
+    """A validated setting plus where it came from, so later checks can point at a line."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     slug: str
     source_path: str  # as shown to users, e.g. settings/inference-steps.yml
     setting: Setting
+    document: Any = Field(default=None, repr=False, exclude=True)  # the YamlDocument it was read from
+
+    def problem_at(self, loc: tuple, message: str):
+        """A Problem pointing at ``loc`` (e.g. ``("comparison", "parameter")``) in this file."""
+        from .load import problem_in_document
+
+        return problem_in_document(self.source_path, self.document, loc, message)
