@@ -148,6 +148,9 @@ class Comparison(_Strict):
     pipeline: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)] | None = Field(
         default=None, description="The diffusers pipeline class for `model`, e.g. `FluxPipeline`."
     )
+    scheduler: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)] | None = Field(
+        default=None, description="A diffusers scheduler class for every image, e.g. `DDIMScheduler` (needed by `eta`)."
+    )
     arguments: dict[Annotated[str, Field(pattern=_IDENTIFIER)], ArgumentValue] = Field(
         default_factory=dict, description="Fixed extra pipeline call arguments for every image."
     )
