@@ -1,0 +1,93 @@
+"""Rendering: models -> Markdown through the real templates, checked against golden files."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from settings_guide.pages.figure_slots import FigureSlot, PageFigures
+from settings_guide.pages.render import make_environment, render_site_pages
+from settings_guide.settings.load import load_settings
+
+from .conftest import ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"  # regenerate after an intended template change
+
+
+@pytest.fixture(scope="module")
+def golden_pages():
+    loaded = load_settings([GOLDEN / "inference-steps.yml"])
+    return {page.path: page.markdown for page in render_site_pages(make_environment(ROOT / "templates"), loaded)}
+
+
+@pytest.mark.parametrize("page,golden", [("settings/inference-steps.md", "inference-steps.md"), ("settings/index.md", "index.md")])
+def test_pages_match_golden_files(golden_pages, page, golden):
+    expected = GOLDEN / golden
+    if UPDATE:
+        expected.write_text(golden_pages[page], "utf-8")
+    assert golden_pages[page] == expected.read_text("utf-8"), f"run with UPDATE_GOLDEN=1 if {golden} should change"
+
+
+def test_rendering_is_pure_and_repeatable():
+    loaded = load_settings([GOLDEN / "inference-steps.yml"])
+    environment = make_environment(ROOT / "templates")
+    first = [page.markdown for page in render_site_pages(environment, loaded)]
+    second = [page.markdown for page in render_site_pages(environment, loaded)]
+    assert first == second
+
+
+def test_inference_steps_page_has_every_section_and_fact_of_the_reference():
+    """The sections and facts of ../shared/seed/inference-steps.txt, on the real setting's page."""
+    loaded = load_settings(sorted((ROOT / "settings").glob("[!_]*.yml")))
+    pages = {page.path: page.markdown for page in render_site_pages(make_environment(ROOT / "templates"), loaded)}
+    page = pages["settings/inference-steps.md"]
+    assert re.search(r"^# Inference Steps$", page, re.MULTILINE)
+    assert "**Also known as:** `num_inference_steps`, `inference_steps`, `steps`, `sample_steps`" in page
+    headings = re.findall(r"^## (.+)$", page, re.MULTILINE)
+    for section in ("What It Does", "Value Ranges", "Visual Comparison", "Tips"):
+        assert section in headings
+    assert headings.index("What It Does") < headings.index("Value Ranges") < headings.index("Visual Comparison")
+    assert headings.index("Visual Comparison") < headings.index("Tips")
+    for band in ("### Low (1 – 10)", "### Mid (20 – 30)", "### High (40 – 100)"):
+        assert band in page
+    for value in (4, 25, 50):
+        assert f"<code>num_inference_steps = {value}</code>" in page
+    # Facts the reference states, in our words: the 25-50 plateau, schnell's 1-4 steps,
+    # 20-30 for dev/SDXL, 25 as a default, diminishing returns after about 30.
+    for fact in ("25 and 50", "1 to 4", "20 to 30", "25 steps", "about 30", "FLUX.1 [schnell]", "SDXL"):
+        assert fact in page, fact
+    tips = page.split("## Tips", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"^    - ", tips, re.MULTILINE)) >= 4
+
+
+def test_pending_slots_and_images():
+    loaded = load_settings([GOLDEN / "inference-steps.yml"])
+    environment = make_environment(ROOT / "templates")
+
+    def figures_for(item):
+        return PageFigures(
+            slots=[
+                FigureSlot("num_inference_steps = 4", "fresh", "figures/a.webp", 512, 512, 0.5),
+                FigureSlot("num_inference_steps = 25", "stale", "figures/b.webp", 512, 512, 2.0, "prompt changed"),
+                FigureSlot("num_inference_steps = 50"),
+            ],
+            model="tiny/model",
+            prompt="a lighthouse",
+            seed=7,
+            device="cpu",
+        )
+
+    page = render_site_pages(environment, loaded, figures_for)[1].markdown
+    images = re.findall(r"<img [^>]+>", page)
+    assert len(images) == 2
+    assert 'src="../../figures/a.webp"' in images[0] and 'loading="eager"' in images[0]
+    assert 'loading="lazy"' in images[1]
+    assert all('width="512"' in image and 'height="512"' in image for image in images)
+    assert page.count("<span>Image pending</span>") == 1
+    assert "Out of date:</strong> prompt changed" in page
+    assert "Made with <code>tiny/model</code> on cpu, seed <code>7</code>" in page
+    assert "0.5 s" in page and "2.0 s" in page

@@ -1,0 +1,160 @@
+"""The real site: `mkdocs build --strict`, ProperDocs, `mkdocs serve`, aliases, edit links."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import BIN, ROOT, minimal_setting, run_tool
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    docs_before = sorted((p.relative_to(ROOT), p.stat().st_mtime_ns) for p in (ROOT / "docs").rglob("*"))
+    result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(site), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    docs_after = sorted((p.relative_to(ROOT), p.stat().st_mtime_ns) for p in (ROOT / "docs").rglob("*"))
+    assert docs_before == docs_after, "the build must not write generated pages into docs/"
+    return site
+
+
+def read(site: Path, path: str) -> str:
+    return (site / path).read_text("utf-8")
+
+
+def test_every_setting_and_the_index_are_built(built_site):
+    slugs = [p.stem for p in (ROOT / "settings").glob("[!_]*.yml")]
+    assert slugs
+    for slug in slugs:
+        assert (built_site / "settings" / slug / "index.html").is_file(), slug
+    index = read(built_site, "settings/index.html")
+    assert "All Settings Guides" in index
+    assert 'href="inference-steps/"' in index
+
+
+def test_setting_page_sections_in_html(built_site):
+    page = read(built_site, "settings/inference-steps/index.html")
+    for heading in ("What It Does", "Value Ranges", "Visual Comparison", "Tips"):
+        assert re.search(rf"<h2 id=\"[^\"]+\">{heading}<", page), heading
+    assert page.count('class="sg-pending"') + page.count("<img src=\"../../figures/") == 3
+    assert '<div class="admonition tip">' in page
+
+
+def test_edit_link_opens_the_settings_yaml(built_site):
+    page = read(built_site, "settings/inference-steps/index.html")
+    assert re.search(r'href="https://github\.com/[^"]+/edit/main/settings/inference-steps\.yml"[^>]*rel="edit"', page)
+
+
+def test_alias_urls_forward_to_their_setting(built_site):
+    for alias in ("sample-steps", "num-inference-steps", "steps"):
+        page = read(built_site, f"settings/{alias}/index.html")
+        assert '<meta http-equiv="refresh" content="0; url=../inference-steps/">' in page
+        assert '<link rel="canonical" href="../inference-steps/">' in page
+
+
+def test_aliases_are_in_the_search_index(built_site):
+    index = json.loads(read(built_site, "search/search_index.json"))
+    page = next(doc for doc in index["docs"] if doc["location"] == "settings/inference-steps/")
+    assert page.get("boost") == 2
+    # Material boosts the tags field far above title and text: aliases rank their page first.
+    assert page["tags"] == ["num_inference_steps", "inference_steps", "steps", "sample_steps"]
+    assert index["config"]["fields"]["tags"]["boost"] > index["config"]["fields"]["title"]["boost"]
+    section = next(doc for doc in index["docs"] if doc["location"] == "settings/inference-steps/#inference-steps")
+    assert "sample_steps" in section["text"]
+
+
+def test_reader_features_and_no_outside_requests(built_site):
+    page = read(built_site, "settings/inference-steps/index.html")
+    config = json.loads(re.search(r'<script id="__config" type="application/json">(.+?)</script>', page).group(1))
+    for feature in ("navigation.instant", "search.suggest", "content.action.edit"):
+        assert feature in config["features"]
+    assert 'data-md-color-scheme="default"' in page and 'data-md-color-scheme="slate"' in page
+    assert 'title="Switch to dark mode"' in page and 'title="Switch to light mode"' in page
+    assert "glightbox" in page, "zoom on comparison images"
+    assert "fonts.googleapis" not in page and "fonts.gstatic" not in page
+    external = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"', page)
+    assert [url for url in external if "rel=\"canonical\"" not in url] == []
+
+
+def test_properdocs_builds_the_same_site(tmp_path):
+    result = run_tool("properdocs", "build", "-f", "mkdocs.yml", "--strict", "--site-dir", str(tmp_path), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "settings" / "inference-steps" / "index.html").is_file()
+    assert (tmp_path / "settings" / "sample-steps" / "index.html").is_file()
+
+
+def test_broken_setting_fails_the_build_with_the_validate_message(project):
+    (project / "settings" / "broken.yml").write_text(minimal_setting("Broken", "broken_alias").replace("sampling", "nope"))
+    result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(project / "site"), cwd=project)
+    assert result.returncode != 0
+    expected = "settings/broken.yml:4:11: category: unknown category 'nope'"
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    validate = run_tool("settings-guide", "validate", cwd=project)
+    assert expected in validate.stderr
+
+
+def test_render_command_writes_the_same_markdown(project, tmp_path):
+    out = tmp_path / "out"
+    result = run_tool("settings-guide", "render", "--out", str(out), cwd=project)
+    assert result.returncode == 0, result.stderr
+    page = (out / "settings" / "inference-steps.md").read_text("utf-8")
+    assert page.startswith("---\ntitle: \"Inference Steps\"")
+    assert (out / "settings" / "index.md").is_file()
+    again = run_tool("settings-guide", "render", "--out", str(out), cwd=project)
+    assert "(0 changed)" in again.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def test_serve_rebuilds_when_a_setting_changes(project):
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(BIN / "mkdocs"), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = urllib.parse.urlsplit(yaml.safe_load((project / "mkdocs.yml").read_text().split("\nnav:")[0])["site_url"]).path
+    url = f"http://127.0.0.1:{port}{base}settings/inference-steps/"
+    try:
+        page = _poll(url, lambda text: "Inference Steps" in text)
+        assert "Freshly edited summary" not in page
+        path = project / "settings" / "inference-steps.yml"
+        text = path.read_text("utf-8")
+        path.write_text(re.sub(r"(?m)^summary: .*$", "summary: Freshly edited summary.", text), "utf-8")
+        _poll(url, lambda text: "Freshly edited summary" in text)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _poll(url: str, ready, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            last = _fetch(url)
+            if ready(last):
+                return last
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never became ready; last response starts {last[:200]!r}")
