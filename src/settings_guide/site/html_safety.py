@@ -1,0 +1,31 @@
+"""The last line of defence: generated pages keep only the HTML our templates produce."""
+
+from __future__ import annotations
+
+import nh3
+
+_TAGS = {
+    "a", "blockquote", "br", "code", "dd", "details", "div", "dl", "dt", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "summary",
+    "table", "tbody", "td", "th", "thead", "tr", "ul", "del", "sup", "sub", "kbd", "abbr",
+}  # fmt: skip
+_ATTRIBUTES = {
+    "*": {"class", "id", "title", "role", "aria-label", "aria-hidden"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"},
+    "td": {"align"},
+    "th": {"align"},
+    "ol": {"start"},
+}
+
+
+def sanitize_page_html(html: str) -> str:
+    """Drop scripts, event handlers, styles and non-web links; keep structure and classes."""
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )

@@ -1,0 +1,87 @@
+"""Everything the site adds to a build, computed from the project folders (no MkDocs here)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..pages.render import RenderedPage, make_environment, render_site_pages
+from ..settings.load import find_setting_files, load_settings
+from ..settings.model import CATEGORIES, LoadedSetting
+from ..settings.rules import slugify
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """The folders a build reads, resolved against the folder holding mkdocs.yml."""
+
+    root: Path
+    settings: Path
+    templates: Path
+    figures: Path
+
+    @classmethod
+    def at(cls, root: Path, settings="settings", templates="templates", figures="figures") -> ProjectPaths:
+        root = Path(root).resolve()
+        return cls(root, root / settings, root / templates, root / figures)
+
+
+@dataclass(frozen=True)
+class GeneratedSite:
+    settings: list[LoadedSetting]
+    pages: list[RenderedPage]
+    redirects: dict[str, str]  # alias slug -> setting slug
+    figure_files: list[Path]  # images to publish, under the figures folder
+
+    @property
+    def page_paths(self) -> set[str]:
+        return {page.path for page in self.pages}
+
+    def name_of(self, slug: str) -> str:
+        return next(item.setting.name for item in self.settings if item.slug == slug)
+
+
+def generate_site(paths: ProjectPaths) -> GeneratedSite:
+    """Load, validate and render every setting; raises ProblemsFound on any bad file."""
+    loaded = load_settings(find_setting_files(paths.settings))
+    environment = make_environment(paths.templates)
+    pages = render_site_pages(environment, loaded, figures_for=_figures_reader(paths))
+    return GeneratedSite(
+        settings=loaded,
+        pages=pages,
+        redirects=alias_redirects(loaded),
+        figure_files=sorted(p for p in paths.figures.rglob("*.webp")) if paths.figures.is_dir() else [],
+    )
+
+
+def _figures_reader(paths: ProjectPaths):
+    from ..figures.status import figures_reader  # pure: reads the manifest, never imports torch
+
+    return figures_reader(paths.root, paths.figures)
+
+
+def alias_redirects(loaded: list[LoadedSetting]) -> dict[str, str]:
+    """Each alias's URL slug that differs from its setting's own slug, mapped to that setting."""
+    redirects: dict[str, str] = {}
+    for item in loaded:
+        for name in [item.setting.name, *item.setting.aliases]:
+            key = slugify(name)
+            if key and key != item.slug:
+                redirects.setdefault(key, item.slug)
+    return dict(sorted(redirects.items()))
+
+
+def settings_nav(loaded: list[LoadedSetting], index_path: str) -> dict:
+    """The nav section for the settings: the index, then one sub-section per category."""
+    entries: list = [index_path]
+    for key, title in CATEGORIES.items():
+        # The theme inserts nav titles as HTML: escape the contributor's plain-text name.
+        pages = [
+            {html.escape(item.setting.name): f"settings/{item.slug}.md"}
+            for item in loaded
+            if item.setting.category == key
+        ]
+        if pages:
+            entries.append({title: sorted(pages, key=lambda page: next(iter(page)).lower())})
+    return {"All Settings Guides": entries}

@@ -1,0 +1,98 @@
+"""The MkDocs plugin: the only module that imports MkDocs. A thin shell over site.pages."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from ..errors import ProblemsFound
+from ..pages.render import INDEX_PAGE
+from ..pages.schema_reference import insert_schema_reference
+from ..atomic import write_text_atomic
+from .html_safety import sanitize_page_html
+from .pages import GeneratedSite, ProjectPaths, generate_site, settings_nav
+from .redirects import redirect_html
+
+log = logging.getLogger("mkdocs.plugins.settings_guide")
+
+
+class SettingsGuideConfig(Config):
+    settings_dir = config_options.Type(str, default="settings")
+    templates_dir = config_options.Type(str, default="templates")
+    figures_dir = config_options.Type(str, default="figures")
+
+
+class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
+    def on_config(self, config):
+        root = Path(config.config_file_path).parent
+        self.paths = ProjectPaths.at(root, self.config.settings_dir, self.config.templates_dir, self.config.figures_dir)
+        self.site: GeneratedSite | None = None
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        try:
+            self.site = generate_site(self.paths)
+        except ProblemsFound as found:
+            # The same lines `settings-guide validate` prints; the build stops instead of
+            # publishing a site that silently lacks a page.
+            raise PluginError("invalid setting files:\n" + "\n".join(str(p) for p in found.problems)) from None
+        for page in self.site.pages:
+            generated = File.generated(config, page.path, content=page.markdown)
+            if page.setting is not None:
+                # Material's "edit this page" should open the YAML, not a page that only exists in the build.
+                yaml_path = Path(self.paths.root, page.setting.source_path)
+                generated.edit_uri = Path(os.path.relpath(yaml_path, config.docs_dir)).as_posix()
+            files.append(generated)
+        for image in self.site.figure_files:
+            files.append(File(image.relative_to(self.paths.root).as_posix(), str(self.paths.root), config.site_dir, config.use_directory_urls))
+        config.nav = _expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
+        return files
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        # The Contributing page's field reference comes from the models, so it cannot drift.
+        return insert_schema_reference(markdown)
+
+    def on_page_content(self, html: str, page, config, files) -> str:
+        # Generated pages carry contributor text: keep only the HTML our templates intend.
+        if self.site and page.file.src_uri in self.site.page_paths:
+            return sanitize_page_html(html)
+        return html
+
+    def on_post_build(self, config) -> None:
+        if self.site is None:
+            return
+        for alias, slug in self.site.redirects.items():
+            target = Path(config.site_dir, "settings", alias, "index.html")
+            if target.exists() and not target.read_text("utf-8").startswith("<!-- settings-guide redirect -->"):
+                log.warning("alias URL /settings/%s/ is taken by a page; no redirect written for it", alias)
+                continue
+            write_text_atomic(target, redirect_html(f"../{slug}/", self.site.name_of(slug)))
+
+    def on_serve(self, server, config, builder):
+        # Rebuild when a setting, a template or a figure changes, not only docs/.
+        for folder in (self.paths.settings, self.paths.templates, self.paths.figures):
+            if folder.is_dir():
+                server.watch(str(folder))
+        return server
+
+
+def _expand_nav(nav, section: dict):
+    """Put the settings section where mkdocs.yml lists settings/index.md (or at the end)."""
+    if nav is None:
+        return None  # MkDocs builds the nav from the files, the generated ones included
+    expanded, placed = [], False
+    for entry in nav:
+        values = entry.values() if isinstance(entry, dict) else [entry]
+        if INDEX_PAGE in values:
+            expanded.append(section)
+            placed = True
+        else:
+            expanded.append(entry)
+    return expanded if placed else [*expanded, section]
