@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +36,8 @@ class PageFigures:
 
 def caption_for(parameter: str, value) -> str:
     """The caption under one image, e.g. ``num_inference_steps = 4``."""
+    if isinstance(value, str) and parameter != "scheduler":
+        value = json.dumps(value, ensure_ascii=False)  # so an empty negative prompt still shows as ""
     return f"{parameter} = {value}"
 
 

@@ -60,6 +60,15 @@ def _number_or_text(value: Any) -> int | float | str:
     return _number(value)
 
 
+def _argument(value: Any) -> bool | int | float | str | list:
+    # Some pipeline arguments take a short list, e.g. SD3's skip_guidance_layers=[7, 8, 9].
+    if isinstance(value, list):
+        if not value or len(value) > 16 or any(isinstance(item, (list, dict)) for item in value):
+            raise ValueError("a list argument must hold 1 to 16 plain values")
+        return [_scalar(item) for item in value]
+    return _scalar(value)
+
+
 def _scalar(value: Any) -> bool | int | float | str:
     if isinstance(value, PlainScalar) and value in _BOOL:
         return _BOOL[value]
@@ -102,12 +111,19 @@ ComparisonValue = Annotated[
     Union[int, float, str], PlainValidator(_number_or_text), WithJsonSchema({"type": ["number", "string"]})
 ]
 ArgumentValue = Annotated[
-    Union[bool, int, float, str],
-    PlainValidator(_scalar),
-    WithJsonSchema({"type": ["boolean", "number", "string"]}),
+    Union[bool, int, float, str, list],
+    PlainValidator(_argument),
+    WithJsonSchema(
+        {
+            "type": ["boolean", "number", "string", "array"],
+            "items": {"type": ["boolean", "number", "string"]},
+            "minItems": 1,
+            "maxItems": 16,
+        }
+    ),
 ]
 Seed = Annotated[int, BeforeValidator(_yaml_number), Field(strict=True, ge=0, lt=2**63)]
-HttpsUrl = Annotated[Text, Field(pattern=r"^https://[^\s<>\"'`]+$", max_length=500)]
+HttpsUrl = Annotated[Text, Field(pattern=r"""^https://[^\s<>"'`]+$""", max_length=500)]
 
 
 class _Strict(BaseModel):
@@ -117,17 +133,17 @@ class _Strict(BaseModel):
 class ValueRange(_Strict):
     """A named band of values, e.g. Low (1 – 10)."""
 
-    label: ShortText
-    min: Number
-    max: Number
-    description: Markdown
+    label: ShortText = Field(description="The band's name, e.g. `Low`, plain text.")
+    min: Number = Field(description="The lowest value of the band.")
+    max: Number = Field(description="The highest value of the band; not below `min`.")
+    description: Markdown = Field(description="What values in this band do to the image (Markdown).")
 
 
 class Choice(_Strict):
     """One named option of a setting whose values are not numbers (e.g. a scheduler)."""
 
-    value: ShortText
-    description: Markdown
+    value: ShortText = Field(description="The option as users type it, e.g. `DPM++ 2M Karras`.")
+    description: Markdown = Field(description="What this option does and when to pick it (Markdown).")
 
 
 class Comparison(_Strict):
@@ -136,14 +152,16 @@ class Comparison(_Strict):
     parameter: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)] = Field(
         description="A pipeline call argument such as `num_inference_steps`, or `seed`, or `scheduler`."
     )
-    values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)]
+    values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)] = Field(
+        description="The values to show side by side, 2 to 8, inside the declared `ranges`; one image each."
+    )
     task: Literal["text-to-image", "image-to-image"] = Field(
         default="text-to-image",
         description="image-to-image starts from an input image (e.g. for `strength`).",
     )
-    prompt: LongText | None = None
-    negative_prompt: LongText | None = None
-    seed: Seed | None = None
+    prompt: LongText | None = Field(default=None, description="The prompt for every image, if not the default one.")
+    negative_prompt: LongText | None = Field(default=None, description="A negative prompt for every image.")
+    seed: Seed | None = Field(default=None, description="The random seed for every image, if not the default one.")
     model: ShortText | None = Field(default=None, description="A model id overriding the configured default.")
     pipeline: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)] | None = Field(
         default=None, description="The diffusers pipeline class for `model`, e.g. `FluxPipeline`."
@@ -157,33 +175,58 @@ class Comparison(_Strict):
 
 
 class ModelRecommendation(_Strict):
-    model: ShortText
-    value: ShortText
-    note: LongText | None = None
+    """One row of the "Recommended Values by Model" table."""
+
+    model: ShortText = Field(description="The model's name, e.g. `SDXL` or `FLUX.1 [dev]`.")
+    value: ShortText = Field(description="The recommended value or range, as text, e.g. `20 – 30`.")
+    note: LongText | None = Field(default=None, description="A short remark, plain text.")
 
 
 class Source(_Strict):
-    title: ShortText
-    url: HttpsUrl
+    """A page or paper that backs the facts on the page."""
+
+    title: ShortText = Field(description="The link text, plain text.")
+    url: HttpsUrl = Field(description="The address; `https://` links only.")
 
 
 class Setting(_Strict):
     """One image-generation setting: everything its page shows."""
 
-    name: ShortText
-    aliases: list[ShortText] = Field(default_factory=list)
-    category: Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
+    name: ShortText = Field(description="The page title, plain text.")
+    aliases: list[ShortText] = Field(
+        default_factory=list,
+        description="Other names for the setting in tools and APIs; each becomes a search term and an address "
+        "that forwards to the page.",
+    )
+    category: Literal[tuple(CATEGORIES)] = Field(  # type: ignore[valid-type]
+        description="The section of the index the setting is listed in."
+    )
     summary: LongText = Field(description="One plain sentence for the index card and the page's lead.")
-    intro: Markdown
-    what_it_does: Markdown
-    value_type: Literal["integer", "number", "choice"]
-    ranges: list[ValueRange] = Field(default_factory=list)
-    choices: list[Choice] = Field(default_factory=list)
-    recommendations: list[ModelRecommendation] = Field(default_factory=list)
-    comparison: Comparison | None = None
-    tips: Annotated[list[Markdown], Field(min_length=1)]
-    related: list[Slug] = Field(default_factory=list)
-    sources: list[Source] = Field(default_factory=list)
+    intro: Markdown = Field(description="The opening paragraph of the page (Markdown).")
+    what_it_does: Markdown = Field(description="The explanation: what the setting changes and why (Markdown).")
+    value_type: Literal["integer", "number", "choice"] = Field(
+        description="Whole numbers, any numbers (both described by `ranges`), or named options (`choices`)."
+    )
+    ranges: list[ValueRange] = Field(
+        default_factory=list,
+        description="For `integer` and `number` settings: bands of values, from low to high, without overlaps.",
+    )
+    choices: list[Choice] = Field(default_factory=list, description="For `choice` settings: each option.")
+    recommendations: list[ModelRecommendation] = Field(
+        default_factory=list, description="Optional table of good values for popular models."
+    )
+    comparison: Comparison | None = Field(
+        default=None, description="What the Visual Comparison images vary; leave it out for no images."
+    )
+    tips: Annotated[list[Markdown], Field(min_length=1)] = Field(
+        description="Short pieces of practical advice, at least one (Markdown)."
+    )
+    related: list[Slug] = Field(
+        default_factory=list, description="File names (without `.yml`) of related settings; links go both ways."
+    )
+    sources: list[Source] = Field(
+        default_factory=list, description="The documentation or papers the facts come from."
+    )
 
 
 class LoadedSetting(BaseModel):
