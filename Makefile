@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 # would pull a multi-GB CUDA build instead.
 CPU_TORCH := torch==2.13.0
 export NO_MKDOCS_2_WARNING := 1
+# CI here runs as root; a GitHub-hosted runner needs sudo for apt-get.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: site serve test figures validate lint clean
 
@@ -49,7 +51,7 @@ $(VENV)/.figures: pyproject.toml | $(VENV)/bin/python
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download does not work here.
 $(VENV)/.chromium: | $(VENV)/bin/python
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	touch $@
 
 clean:

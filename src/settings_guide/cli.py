@@ -9,10 +9,10 @@ import argparse
 import os
 import sys
 
-from .commands import render, validate
+from .commands import figures, new, render, schema, validate
 from .errors import Problem, ProblemsFound
 
-COMMANDS = [validate, render]
+COMMANDS = [validate, render, schema, new, figures]
 
 
 def main(argv: list[str] | None = None) -> int:
