@@ -1,0 +1,136 @@
+"""Benchmark: our site build against a plain mkdocs-material build of the same pages.
+
+Run by hand:  .venv/bin/python bench/site_build.py [--sizes 30 1000] [--repeats 3]
+
+For each size N it generates N synthetic settings (about 500 words each, three ranges,
+a three-value comparison, tips), then times whole `mkdocs build` processes:
+  ours  - the real mkdocs.yml with the settings-guide plugin (validate, render, sanitise, redirects)
+  plain - the pages that `settings-guide render` writes, as plain Markdown in docs/, same theme,
+          features, nav and plugins minus ours
+and prints the median of the repeats after one warm-up, plus validate+render time in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from settings_guide.pages.render import make_environment, render_site_pages  # noqa: E402
+from settings_guide.settings.load import find_setting_files, load_settings  # noqa: E402
+from settings_guide.settings.model import CATEGORIES  # noqa: E402
+from settings_guide.site.pages import settings_nav  # noqa: E402
+
+WORDS = "noise model image prompt detail sampler guidance value step seed texture light colour shape".split()
+
+
+def paragraph(seed: int, words: int) -> str:
+    return " ".join(WORDS[(seed * 7 + i * 3) % len(WORDS)] for i in range(words)).capitalize() + "."
+
+
+def synthetic_setting(index: int) -> dict:
+    return {
+        "name": f"Setting {index:04d}",
+        "aliases": [f"setting_{index:04d}", f"alias-{index:04d}"],
+        "category": list(CATEGORIES)[index % len(CATEGORIES)],
+        "summary": paragraph(index, 14),
+        "intro": paragraph(index + 1, 60),
+        "what_it_does": "\n\n".join(paragraph(index + k, 90) for k in range(3)),
+        "value_type": "integer",
+        "ranges": [
+            {"label": label, "min": low, "max": high, "description": paragraph(index + low, 35)}
+            for label, low, high in (("Low", 1, 10), ("Mid", 20, 30), ("High", 40, 100))
+        ],
+        "comparison": {"parameter": "num_inference_steps", "values": [4, 25, 50]},
+        "tips": [paragraph(index + k, 18) for k in range(4)],
+        "related": [f"setting-{(index + 1) % 1000:04d}"] if index else [],
+        "sources": [{"title": "Reference", "url": "https://example.com/docs"}],
+    }
+
+
+def make_projects(size: int, workdir: Path) -> tuple[Path, Path]:
+    ours, plain = workdir / "ours", workdir / "plain"
+    for project in (ours, plain):
+        for part in ("templates", "docs", "overrides"):
+            shutil.copytree(ROOT / part, project / part)
+        (project / "settings").mkdir()
+        (project / "figures").mkdir()
+    for index in range(size):
+        data = synthetic_setting(index)
+        data["related"] = [slug for slug in data["related"] if int(slug.split("-")[1]) < size]
+        (ours / "settings" / f"setting-{index:04d}.yml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    shutil.copy2(ROOT / "mkdocs.yml", ours / "mkdocs.yml")
+
+    # The plain site: the same Markdown, written into docs/, built without our plugin.
+    loaded = load_settings(find_setting_files(ours / "settings"))
+    for page in render_site_pages(make_environment(ROOT / "templates"), loaded):
+        target = plain / "docs" / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.markdown, "utf-8")
+    text = (ROOT / "mkdocs.yml").read_text("utf-8")
+    config_lines = [line for line in text.splitlines() if "settings-guide  #" not in line]
+    config = "\n".join(config_lines).replace(
+        "  - settings/index.md  # the plugin expands this into every category and setting",
+        _nav_yaml(loaded),
+    )
+    (plain / "mkdocs.yml").write_text(config, "utf-8")
+    return ours, plain
+
+
+def _nav_yaml(loaded) -> str:
+    dumped = yaml.safe_dump([settings_nav(loaded, "settings/index.md")], sort_keys=False, allow_unicode=True)
+    return "\n".join("  " + line for line in dumped.splitlines())
+
+
+def time_build(project: Path, repeats: int) -> float:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [str(BIN / "mkdocs"), "build", "--strict", "--quiet", "--site-dir", str(project / "site")]
+    times = []
+    for attempt in range(repeats + 1):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=project, env=env, check=True)
+        if attempt:  # the first run is a warm-up
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def time_validate_render(project: Path, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        loaded = load_settings(find_setting_files(project / "settings"))
+        render_site_pages(make_environment(project / "templates"), loaded)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[30, 1000])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(f"{'settings':>8}  {'ours':>8}  {'plain':>8}  {'overhead':>8}  {'validate+render':>15}")
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as workdir:
+            ours, plain = make_projects(size, Path(workdir))
+            ours_time = time_build(ours, args.repeats)
+            plain_time = time_build(plain, args.repeats)
+            render_time = time_validate_render(ours, args.repeats)
+            overhead = (ours_time - plain_time) / plain_time * 100
+            print(f"{size:>8}  {ours_time:>7.2f}s  {plain_time:>7.2f}s  {overhead:>7.1f}%  {render_time:>14.2f}s")
+
+
+if __name__ == "__main__":
+    main()
