@@ -1,0 +1,148 @@
+"""The catalogue: enough settings, every page complete, names unique, links both ways,
+and every comparison accepted by the diffusers pipeline it runs on."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import diffusers
+import pytest
+
+from settings_guide.pages.render import make_environment, render_site_pages
+from settings_guide.settings.load import find_setting_files, load_settings
+from settings_guide.settings.model import CATEGORIES
+from settings_guide.settings.rules import slugify
+from settings_guide.site.pages import settings_nav
+
+from .conftest import ROOT
+
+FIGURE_DEFAULTS = ROOT / "figures" / "defaults.yml"
+MODEL_FAMILIES = ("SD 1.5", "SDXL", "SDXL-Turbo", "SD3", "FLUX.1 [dev]", "FLUX.1 [schnell]")
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_settings(find_setting_files(ROOT / "settings"))
+
+
+@pytest.fixture(scope="module")
+def pages(catalogue):
+    return {page.path: page.markdown for page in render_site_pages(make_environment(ROOT / "templates"), catalogue)}
+
+
+def test_catalogue_size_and_categories(catalogue):
+    assert len(catalogue) >= 24
+    assert sum(1 for item in catalogue if item.setting.comparison) >= 15
+    assert {item.setting.category for item in catalogue} == set(CATEGORIES)
+
+
+def test_every_page_has_every_section(catalogue, pages):
+    for item in catalogue:
+        page = pages[f"settings/{item.slug}.md"]
+        headings = re.findall(r"^## (.+)$", page, re.MULTILINE)
+        expected = ["What It Does", "Value Ranges" if item.setting.ranges else "Choices", "Tips"]
+        expected += ["Related Settings", "Sources"]
+        if item.setting.comparison:
+            expected.append("Visual Comparison")
+            assert page.count('<figure class="sg-figure') == len(item.setting.comparison.values), item.slug
+        for heading in expected:
+            assert heading in headings, f"{item.slug}: no '{heading}' section"
+        assert f"# {item.setting.name}" in page.replace("\\", "")
+        assert "**Also known as:** `" in page, f"{item.slug}: no aliases"
+        for band in item.setting.ranges:
+            assert f"({band.min} – {band.max})" in page
+
+
+def test_every_setting_names_its_sources(catalogue):
+    for item in catalogue:
+        assert item.setting.sources, f"{item.slug} lists no sources"
+        assert item.setting.related, f"{item.slug} links to no related setting"
+        assert len(item.setting.tips) >= 2, f"{item.slug} has fewer than two tips"
+
+
+def test_aliases_are_unique_across_settings(catalogue):
+    owner: dict[str, str] = {}
+    for item in catalogue:
+        for name in {slugify(alias) for alias in [item.setting.name, *item.setting.aliases]} | {item.slug}:
+            assert owner.setdefault(name, item.slug) == item.slug, f"{name!r}: {owner[name]} and {item.slug}"
+
+
+def test_related_links_resolve_and_go_both_ways(catalogue, pages):
+    slugs = {item.slug for item in catalogue}
+    links = {
+        slug: set(re.findall(r"^- \[[^\]]+\]\(([a-z0-9-]+)\.md\)$", pages[f"settings/{slug}.md"].split("## Related Settings")[1].split("\n## ")[0], re.MULTILINE))
+        for slug in slugs
+    }
+    for slug, targets in links.items():
+        assert targets <= slugs, f"{slug} links to {targets - slugs}"
+        for target in targets:
+            assert slug in links[target], f"{slug} links to {target} but not back"
+
+
+def test_index_lists_every_category_and_setting(catalogue, pages):
+    index = pages["settings/index.md"]
+    for title in CATEGORIES.values():
+        assert f"## {title}" in index.replace("\\", "")
+    for item in catalogue:
+        assert f"]({item.slug}.md)" in index
+    nav = settings_nav(catalogue, "settings/index.md")["All Settings Guides"]
+    assert sum(len(next(iter(section.values()))) for section in nav[1:]) == len(catalogue)
+
+
+def test_per_model_recommendations_cover_the_main_model_families(catalogue):
+    by_slug = {item.slug: item.setting for item in catalogue}
+    for slug in ("inference-steps", "guidance-scale"):
+        models = " | ".join(row.model for row in by_slug[slug].recommendations)
+        for family in MODEL_FAMILIES:
+            assert family in models, f"{slug}: no recommendation for {family}"
+
+
+def _default_pipeline() -> str:
+    import yaml
+
+    return yaml.safe_load(FIGURE_DEFAULTS.read_text("utf-8"))["pipeline"]
+
+
+def _pipeline_for(comparison) -> type:
+    name = comparison.pipeline or _default_pipeline()
+    if comparison.task == "image-to-image" and not comparison.pipeline:
+        name = name.replace("Pipeline", "Img2ImgPipeline")
+    return getattr(diffusers, name)
+
+
+def _accepts(annotation, value) -> bool:
+    text = annotation if isinstance(annotation, str) else repr(annotation)
+    if isinstance(value, bool):
+        return "bool" in text
+    if isinstance(value, int):
+        return any(word in text for word in ("int", "float"))
+    if isinstance(value, float):
+        return "float" in text
+    if isinstance(value, str):
+        return "str" in text
+    return "List" in text or "list" in text or "Tuple" in text or "tuple" in text
+
+
+def test_each_comparison_is_accepted_by_its_pipeline(catalogue):
+    """Checked against the real diffusers signatures, as the figure run does before loading."""
+    for item in catalogue:
+        comparison = item.setting.comparison
+        if not comparison:
+            continue
+        pipeline = _pipeline_for(comparison)
+        parameters = inspect.signature(pipeline.__call__).parameters
+        if comparison.parameter == "scheduler":
+            for name in comparison.values:
+                scheduler = getattr(diffusers, name, None)
+                assert scheduler is not None and issubclass(scheduler, diffusers.SchedulerMixin), f"{item.slug}: {name}"
+        elif comparison.parameter != "seed":
+            assert comparison.parameter in parameters, f"{item.slug}: {pipeline.__name__} has no {comparison.parameter}"
+            annotation = parameters[comparison.parameter].annotation
+            for value in comparison.values:
+                assert _accepts(annotation, value), f"{item.slug}: {comparison.parameter}={value!r} vs {annotation}"
+        for name, value in comparison.arguments.items():
+            assert name in parameters, f"{item.slug}: {pipeline.__name__} has no argument {name}"
+            assert _accepts(parameters[name].annotation, value), f"{item.slug}: {name}={value!r}"
+        if comparison.scheduler:
+            assert issubclass(getattr(diffusers, comparison.scheduler), diffusers.SchedulerMixin)
