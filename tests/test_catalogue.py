@@ -71,7 +71,13 @@ def test_aliases_are_unique_across_settings(catalogue):
 def test_related_links_resolve_and_go_both_ways(catalogue, pages):
     slugs = {item.slug for item in catalogue}
     links = {
-        slug: set(re.findall(r"^- \[[^\]]+\]\(([a-z0-9-]+)\.md\)$", pages[f"settings/{slug}.md"].split("## Related Settings")[1].split("\n## ")[0], re.MULTILINE))
+        slug: set(
+            re.findall(
+                r"^- \[[^\]]+\]\(([a-z0-9-]+)\.md\)$",
+                pages[f"settings/{slug}.md"].split("## Related Settings")[1].split("\n## ")[0],
+                re.MULTILINE,
+            )
+        )
         for slug in slugs
     }
     for slug, targets in links.items():

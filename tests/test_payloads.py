@@ -66,7 +66,6 @@ PLAIN_PAYLOADS = [
 DANGEROUS_SCHEMES = ("javascript:", "data:", "vbscript:")
 
 
-
 class _Collector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -188,7 +187,7 @@ def test_plain_text_fields_and_accepted_prose_are_inert_in_the_built_site(projec
     assert len(pages) > 5
     allowed = inline_scripts((site / "contributing" / "index.html").read_text("utf-8"))
     for page in pages:
-        if "http-equiv=\"refresh\"" in page.read_text("utf-8"):
+        if 'http-equiv="refresh"' in page.read_text("utf-8"):
             assert_inert(page.read_text("utf-8"), str(page.relative_to(site)), allowed_scripts=set())
         else:
             assert_inert(page.read_text("utf-8"), str(page.relative_to(site)), allowed_scripts=allowed)

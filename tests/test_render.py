@@ -24,7 +24,9 @@ def golden_pages():
     return {page.path: page.markdown for page in render_site_pages(make_environment(ROOT / "templates"), loaded)}
 
 
-@pytest.mark.parametrize("page,golden", [("settings/inference-steps.md", "inference-steps.md"), ("settings/index.md", "index.md")])
+@pytest.mark.parametrize(
+    "page,golden", [("settings/inference-steps.md", "inference-steps.md"), ("settings/index.md", "index.md")]
+)
 def test_pages_match_golden_files(golden_pages, page, golden):
     expected = GOLDEN / golden
     if UPDATE:

@@ -46,7 +46,7 @@ def test_setting_page_sections_in_html(built_site):
     page = read(built_site, "settings/inference-steps/index.html")
     for heading in ("What It Does", "Value Ranges", "Visual Comparison", "Tips"):
         assert re.search(rf"<h2 id=\"[^\"]+\">{heading}<", page), heading
-    assert page.count('class="sg-pending"') + page.count("<img src=\"../../figures/") == 3
+    assert page.count('class="sg-pending"') + page.count('<img src="../../figures/') == 3
     assert '<div class="admonition tip">' in page
 
 
@@ -94,7 +94,9 @@ def test_properdocs_builds_the_same_site(tmp_path):
 
 
 def test_broken_setting_fails_the_build_with_the_validate_message(project):
-    (project / "settings" / "broken.yml").write_text(minimal_setting("Broken", "broken_alias").replace("sampling", "nope"))
+    (project / "settings" / "broken.yml").write_text(
+        minimal_setting("Broken", "broken_alias").replace("sampling", "nope")
+    )
     result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(project / "site"), cwd=project)
     assert result.returncode != 0
     expected = "settings/broken.yml:4:11: category: unknown category 'nope'"
@@ -109,7 +111,7 @@ def test_render_command_writes_the_same_markdown(project, tmp_path):
     result = run_tool("settings-guide", "render", "--out", str(out), cwd=project)
     assert result.returncode == 0, result.stderr
     page = (out / "settings" / "inference-steps.md").read_text("utf-8")
-    assert page.startswith("---\ntitle: \"Inference Steps\"")
+    assert page.startswith('---\ntitle: "Inference Steps"')
     assert (out / "settings" / "index.md").is_file()
     again = run_tool("settings-guide", "render", "--out", str(out), cwd=project)
     assert "(0 changed)" in again.stdout
@@ -130,9 +132,13 @@ def test_serve_rebuilds_when_a_setting_changes(project):
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN / "mkdocs"), "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    base = urllib.parse.urlsplit(yaml.safe_load((project / "mkdocs.yml").read_text().split("\nnav:")[0])["site_url"]).path
+    base = urllib.parse.urlsplit(
+        yaml.safe_load((project / "mkdocs.yml").read_text().split("\nnav:")[0])["site_url"]
+    ).path
     url = f"http://127.0.0.1:{port}{base}settings/inference-steps/"
     try:
         page = _poll(url, lambda text: "Inference Steps" in text)

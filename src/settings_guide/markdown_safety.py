@@ -68,8 +68,7 @@ def unsafe_markdown(text: str) -> list[str]:
             continue
         if match := _RAW_HTML.search(chunk):
             reasons.append(
-                f"raw HTML is not allowed ({_snippet(chunk, match.start())}); use Markdown, "
-                "or put code in `backticks`"
+                f"raw HTML is not allowed ({_snippet(chunk, match.start())}); use Markdown, or put code in `backticks`"
             )
         if match := _TEMPLATE.search(chunk):
             reasons.append(f"template syntax is not allowed ({_snippet(chunk, match.start())})")

@@ -78,10 +78,7 @@ def render_setting_page(
 
 def render_index_page(environment: jinja2.Environment, loaded: list[LoadedSetting]) -> RenderedPage:
     """The "All Settings Guides" page: a card per setting, grouped by category."""
-    groups = [
-        (title, [item for item in loaded if item.setting.category == key])
-        for key, title in CATEGORIES.items()
-    ]
+    groups = [(title, [item for item in loaded if item.setting.category == key]) for key, title in CATEGORIES.items()]
     markdown = environment.get_template(INDEX_TEMPLATE).render(groups=[g for g in groups if g[1]])
     return RenderedPage(path=INDEX_PAGE, markdown=markdown)
 

@@ -165,7 +165,9 @@ def _model_inside(annotation):
     return None
 
 
-def problem_in_document(shown: str, document: YamlDocument, loc: tuple, message: str, *, prefer_key: bool = False) -> Problem:
+def problem_in_document(
+    shown: str, document: YamlDocument, loc: tuple, message: str, *, prefer_key: bool = False
+) -> Problem:
     position = document.position_of(loc, prefer_key=prefer_key)
     return Problem(shown, position.line, position.column, _field_path(loc), message)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 
@@ -106,12 +106,12 @@ ShortText = Annotated[Text, Field(max_length=80), AfterValidator(_one_line)]
 LongText = Annotated[Text, Field(max_length=240), AfterValidator(_one_line)]
 Markdown = Annotated[Text, Field(max_length=8000), AfterValidator(_safe_markdown)]
 Slug = Annotated[Text, Field(pattern=_SLUG, max_length=60)]
-Number = Annotated[Union[int, float], PlainValidator(_number), WithJsonSchema({"type": "number"})]
+Number = Annotated[int | float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
 ComparisonValue = Annotated[
-    Union[int, float, str], PlainValidator(_number_or_text), WithJsonSchema({"type": ["number", "string"]})
+    int | float | str, PlainValidator(_number_or_text), WithJsonSchema({"type": ["number", "string"]})
 ]
 ArgumentValue = Annotated[
-    Union[bool, int, float, str, list],
+    bool | int | float | str | list,
     PlainValidator(_argument),
     WithJsonSchema(
         {
@@ -224,9 +224,7 @@ class Setting(_Strict):
     related: list[Slug] = Field(
         default_factory=list, description="File names (without `.yml`) of related settings; links go both ways."
     )
-    sources: list[Source] = Field(
-        default_factory=list, description="The documentation or papers the facts come from."
-    )
+    sources: list[Source] = Field(default_factory=list, description="The documentation or papers the facts come from.")
 
 
 class LoadedSetting(BaseModel):

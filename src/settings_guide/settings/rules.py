@@ -71,7 +71,10 @@ def _check_comparison(setting: Setting) -> Iterator[Finding]:
         if not low <= value <= high:
             yield loc, f"{value} lies outside the declared ranges ({low} – {high}); widen a range or pick another value"
     if comparison.parameter in comparison.arguments:
-        yield ("comparison", "arguments", comparison.parameter), "this argument is the one being compared; remove it here"
+        yield (
+            ("comparison", "arguments", comparison.parameter),
+            "this argument is the one being compared; remove it here",
+        )
 
 
 def check_catalogue(loaded: list[LoadedSetting]) -> Iterator[tuple[LoadedSetting, tuple, str]]:

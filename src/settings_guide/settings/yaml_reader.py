@@ -17,8 +17,7 @@ MAX_DEPTH = 16
 
 _NULL_TEXT = re.compile(r"^(?:~|null|Null|NULL|)$")
 _CORE_TAGS = {
-    f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -81,7 +80,8 @@ def read_yaml(raw: bytes) -> YamlDocument:
     if not isinstance(root, yaml.MappingNode):
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
         raise YamlReadError(
-            _position(root), f"expected a mapping of fields (like `name: Inference Steps`) at the top level, found {kind}"
+            _position(root),
+            f"expected a mapping of fields (like `name: Inference Steps`) at the top level, found {kind}",
         )
     document = YamlDocument(data={})
     document.data = _convert(root, (), document, seen=set())
@@ -95,9 +95,7 @@ def _decode(raw: bytes) -> str:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         bad = raw[error.start : error.start + 1].hex()
-        raise YamlReadError(
-            Position(line, column), f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8"
-        ) from None
+        raise YamlReadError(Position(line, column), f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8") from None
 
 
 def _reject_tab_indentation(text: str) -> None:
@@ -122,7 +120,9 @@ def _convert(node: yaml.Node, path: tuple, document: YamlDocument, seen: set[int
     if id(node) in seen:
         # The composer shares one node between an anchor and its aliases; expanding
         # them could blow up exponentially ("billion laughs"), so refuse them outright.
-        raise YamlReadError(_position(node), "YAML anchors and aliases (&name / *name) are not allowed; write the value out")
+        raise YamlReadError(
+            _position(node), "YAML anchors and aliases (&name / *name) are not allowed; write the value out"
+        )
     seen.add(id(node))
     if depth > MAX_DEPTH:
         raise YamlReadError(_position(node), f"nested more than {MAX_DEPTH} levels deep")

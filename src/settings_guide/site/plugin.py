@@ -12,10 +12,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
+from ..atomic import write_text_atomic
 from ..errors import ProblemsFound
 from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
-from ..atomic import write_text_atomic
 from .html_safety import sanitize_page_html
 from .pages import GeneratedSite, ProjectPaths, generate_site, settings_nav
 from .redirects import redirect_html
@@ -51,7 +51,14 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
                 generated.edit_uri = Path(os.path.relpath(yaml_path, config.docs_dir)).as_posix()
             files.append(generated)
         for image in self.site.figure_files:
-            files.append(File(image.relative_to(self.paths.root).as_posix(), str(self.paths.root), config.site_dir, config.use_directory_urls))
+            files.append(
+                File(
+                    image.relative_to(self.paths.root).as_posix(),
+                    str(self.paths.root),
+                    config.site_dir,
+                    config.use_directory_urls,
+                )
+            )
         config.nav = _expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
         return files
 
