@@ -1,0 +1,225 @@
+"""The built site as a browser sees it: a project copy with stand-in figures, built, served on 127.0.0.1.
+
+Shared by the browser tests (tests/browser/) and the page-weight benchmark (bench/page_weight.py).
+Nothing here imports pytest or Playwright at module level.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import io
+import json
+import mimetypes
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import yaml
+from PIL import Image
+
+from settings_guide.settings.load import find_setting_files, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PROJECT_PARTS = ("mkdocs.yml", "settings", "templates", "docs", "overrides")
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium; Playwright's own browser download does not work here
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+    # Belt and braces: even a request the tests fail to intercept cannot leave the machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]  # fmt: skip
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+mimetypes.add_type("image/webp", ".webp")
+
+
+def launch_chromium(playwright):
+    """One headless Debian Chromium for a whole session."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+# --- the project ---------------------------------------------------------------------------------
+
+
+def copy_project(destination: Path) -> Path:
+    """The parts of this checkout a site build reads, without its figures folder."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part)
+        else:
+            shutil.copy2(source, destination / part)
+    (destination / "figures").mkdir()
+    return destination
+
+
+def setting_slugs(project: Path) -> list[str]:
+    """Every setting's slug: its page is settings/<slug>/."""
+    return [path.stem for path in find_setting_files(project / "settings")]
+
+
+def comparison_slugs(project: Path) -> list[str]:
+    """The settings whose pages have a Visual Comparison."""
+    return [item.slug for item in _loaded(project) if item.setting.comparison is not None]
+
+
+def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quality: int = 80) -> dict[str, list[str]]:
+    """WebP images and a ``figures/manifest.json`` entry for every compared value of these settings.
+
+    The manifest has the shape ``settings-guide figures`` writes. The copy has no
+    ``figures/defaults.yml``, so the pages show the manifest's images without checking cache keys
+    (the real pipeline's keys need the real model). Returns each setting's image files.
+    """
+    figures = project / "figures"
+    entries, files = [], {}
+    by_slug = {item.slug: item for item in _loaded(project)}
+    for slug in slugs:
+        comparison = by_slug[slug].setting.comparison
+        files[slug] = []
+        for index, value in enumerate(comparison.values):
+            name = f"{slug}/{comparison.parameter}-{index}.webp"
+            buffer = io.BytesIO()
+            standin_image(size, index, len(comparison.values)).save(buffer, format="WEBP", quality=quality)
+            (figures / slug).mkdir(parents=True, exist_ok=True)
+            (figures / name).write_bytes(buffer.getvalue())
+            files[slug].append(name)
+            entries.append({
+                "file": name, "role": "comparison", "setting": slug, "parameter": comparison.parameter,
+                "value": value, "width": size, "height": size, "seconds": 2.5 + index, "seed": 1234,
+                "model": "stand-in/test-images", "device": "a test machine (stand-in images)",
+                "call": {"prompt": "a red fox sitting on a mossy log in a misty forest", comparison.parameter: value},
+            })  # fmt: skip
+    manifest = {"schema": 1, "images": sorted(entries, key=lambda entry: entry["file"])}
+    (figures / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    return files
+
+
+def standin_image(size: int, index: int, count: int, seed: int = 1234) -> Image.Image:
+    """A photo-like stand-in for a generated image; more fine detail for later values.
+
+    Smooth colour regions plus detail whose amplitude falls with frequency, as in photographs,
+    so WebP compresses it about as well as a real 1024-px render (roughly 90-150 KB at quality 80).
+    """
+    rng = np.random.default_rng(seed)
+    luminance = np.zeros((size, size), np.float32)
+    colour = np.zeros((size, size, 3), np.float32)
+    detail = 0.5 + 0.5 * (index + 1) / count
+    cells, amplitude = 4, 1.0
+    while cells <= size:
+        luminance += _smooth_noise(rng, cells, size, channels=1)[..., 0] * amplitude * (detail if cells >= 64 else 1.0)
+        if cells <= 16:
+            colour += _smooth_noise(rng, cells, size, channels=3) * amplitude
+        cells, amplitude = cells * 2, amplitude * 0.76
+    height = np.linspace(0, 1, size, dtype=np.float32)[:, None, None]
+    sky, ground = np.array([0.9, 0.62, 0.3], np.float32), np.array([0.2, 0.32, 0.15], np.float32)
+    pixels = np.clip(sky * (1 - height) + ground * height + luminance[..., None] * 0.55 + colour * 0.25, 0, 1)
+    return Image.fromarray((pixels * 255).astype(np.uint8))
+
+
+def _smooth_noise(rng, cells: int, size: int, channels: int) -> np.ndarray:
+    small = (rng.random((cells, cells, channels), dtype=np.float32) * 255).astype(np.uint8)
+    image = Image.fromarray(small[..., 0] if channels == 1 else small).resize((size, size), Image.BICUBIC)
+    values = np.asarray(image, np.float32) / 255 - 0.5
+    return values[..., None] if channels == 1 else values
+
+
+def _loaded(project: Path):
+    return load_settings(find_setting_files(project / "settings"))
+
+
+def site_path(project: Path) -> str:
+    """The path part of ``site_url`` (``/settings-guide/``): where the site lives on its host."""
+    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    path = urllib.parse.urlsplit(config.get("site_url") or "/").path
+    return path if path.endswith("/") else path + "/"
+
+
+def build_site(project: Path, serve_root: Path, config_file: str = "mkdocs.yml") -> Path:
+    """``mkdocs build --strict`` into ``serve_root`` + site path, as the host would lay it out."""
+    site = serve_root / site_path(project).strip("/")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [str(BIN / "mkdocs"), "build", "--strict", "-f", config_file, "--site-dir", str(site)]
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"mkdocs build failed:\n{result.stderr}")
+    return site
+
+
+def with_plugin(project: Path, name: str, options: dict, config_file: str) -> str:
+    """A second config file in the project: mkdocs.yml plus one more plugin."""
+    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    config["plugins"] = [*config.get("plugins", []), {name: options}]
+    (project / config_file).write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    return config_file
+
+
+# --- serving -------------------------------------------------------------------------------------
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    compress = False
+    image_delay = 0.0
+    _TEXT = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "max-age=600")  # as GitHub Pages sends it
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if self.image_delay and path.suffix == ".webp":
+            time.sleep(self.image_delay)  # a slow network for images only (each request has its own thread)
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        content_type = self.guess_type(str(path))
+        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (self.compress and wants_gzip and path.is_file() and content_type.startswith(self._TEXT)):
+            return super().do_GET()
+        # Like GitHub Pages: text is sent gzip-compressed, images as they are.
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class SiteServer:
+    """Serves a folder on 127.0.0.1 from a background thread; ``with SiteServer(root) as origin``.
+
+    ``compress`` gzips text as GitHub Pages does; ``image_delay`` holds back each image by that many seconds.
+    """
+
+    def __init__(self, root: Path, compress: bool = False, image_delay: float = 0.0):
+        handler = type("Handler", (_Handler,), {"compress": compress, "image_delay": image_delay})
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=root))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        return self.origin
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
