@@ -1,44 +1,111 @@
-"""Which comparison images exist, for the pages. Reads the manifest; never imports torch."""
+"""Which comparison images exist and whether they are current, for the pages. Never imports torch.
+
+Each slot's image is planned exactly as ``settings-guide figures`` plans it (with the configured
+defaults, no command-line overrides) and its cache key compared with the manifest's: fresh when
+they match, stale (shown, with a note) when the file exists but was made from other inputs.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from ..errors import ProblemsFound
 from ..pages.figure_slots import FigureSlot, PageFigures, caption_for
 from ..settings.model import LoadedSetting
+from .manifest import MANIFEST_NAME, read_manifest
+from .plan import FigureError, ModelResolver, job_state, plan_figures
+from .spec import DEFAULTS_NAME, IMAGE_TO_IMAGE, comparison_specs, load_defaults
 
-MANIFEST_NAME = "manifest.json"
+__all__ = ["MANIFEST_NAME", "figures_reader"]
 
 
 def figures_reader(root: Path, figures_dir: Path):
-    """A function giving each setting's PageFigures from ``figures/manifest.json``."""
-    manifest_path = figures_dir / MANIFEST_NAME
-    entries = json.loads(manifest_path.read_text("utf-8")).get("images", []) if manifest_path.is_file() else []
-    by_setting: dict[str, dict[str, dict]] = {}
-    for entry in entries:
-        by_setting.setdefault(entry["setting"], {})[str(entry["value"])] = entry
+    """A function giving each setting's PageFigures; reads the manifest and the defaults once."""
+    entries = read_manifest(figures_dir)
+    defaults_path = figures_dir / DEFAULTS_NAME
+    defaults = load_defaults(defaults_path) if defaults_path.is_file() else None
+    resolver = ModelResolver(root)
+    by_value: dict[tuple[str, str], dict] = {}
+    for entry in entries.values():
+        if entry.get("setting") is not None:
+            by_value[(entry["setting"], str(entry.get("value")))] = entry
 
     def figures_for(item: LoadedSetting) -> PageFigures:
         comparison = item.setting.comparison
-        known = by_setting.get(item.slug, {})
-        slots = []
-        for value in comparison.values:
-            entry = known.get(str(value))
-            image = figures_dir / entry["file"] if entry else None
-            if entry and image.is_file():
-                slots.append(
-                    FigureSlot(
-                        caption=caption_for(comparison.parameter, value),
-                        status="fresh",
-                        image=image.relative_to(root).as_posix(),
-                        width=entry["width"],
-                        height=entry["height"],
-                        seconds=entry.get("seconds"),
-                    )
-                )
-            else:
-                slots.append(FigureSlot(caption=caption_for(comparison.parameter, value)))
-        return PageFigures(slots=slots)
+        if defaults is None:
+            # A project without figure defaults cannot plan keys: show what the manifest has, unchecked.
+            return _from_entries(item, by_value, root, figures_dir, "fresh", None)
+        try:
+            jobs = [
+                job
+                for job in plan_figures(comparison_specs(item, defaults), resolver).jobs
+                if job.spec.role == "comparison"
+            ]
+        except (ProblemsFound, FigureError) as error:
+            first = error.problems[0].message if isinstance(error, ProblemsFound) else str(error)
+            return _from_entries(
+                item, by_value, root, figures_dir, "stale", f"its comparison cannot be planned: {first}"
+            )
+        slots, made = [], []
+        for job in jobs:
+            entry = entries.get(job.file)
+            state = job_state(job, entry, figures_dir)
+            caption = caption_for(comparison.parameter, job.spec.value)
+            if state.state == "missing":
+                slots.append(FigureSlot(caption=caption))
+                continue
+            made.append(entry)
+            slots.append(_slot(caption, entry, root, figures_dir, state.state, state.reason or None))
+        return _page(item, slots, made)
 
     return figures_for
+
+
+def _slot(caption: str, entry: dict, root: Path, figures_dir: Path, status: str, reason: str | None) -> FigureSlot:
+    return FigureSlot(
+        caption=caption,
+        status=status,
+        image=(figures_dir / entry["file"]).relative_to(root).as_posix(),
+        width=entry.get("width"),
+        height=entry.get("height"),
+        seconds=entry.get("seconds"),
+        stale_reason=reason,
+    )
+
+
+def _from_entries(item, by_value, root, figures_dir, status, reason) -> PageFigures:
+    comparison = item.setting.comparison
+    slots, made = [], []
+    for value in comparison.values:
+        entry = by_value.get((item.slug, str(value)))
+        if entry and (figures_dir / entry["file"]).is_file():
+            made.append(entry)
+            slots.append(_slot(caption_for(comparison.parameter, value), entry, root, figures_dir, status, reason))
+        else:
+            slots.append(FigureSlot(caption=caption_for(comparison.parameter, value)))
+    return _page(item, slots, made)
+
+
+def _page(item: LoadedSetting, slots: list[FigureSlot], made: list[dict]) -> PageFigures:
+    """The slots plus how their images were made, from the first image that exists."""
+    if not made:
+        return PageFigures(slots=slots)
+    comparison = item.setting.comparison
+    first = made[0]
+    arguments = (first.get("inputs") or {}).get("arguments") or first.get("call") or {}
+    notes = []
+    if comparison.parameter == "seed":
+        notes.append("Each image uses the seed in its caption.")
+    if comparison.task == IMAGE_TO_IMAGE:
+        notes.append("Every image starts from the same input image, made with the default model, prompt and seed.")
+    seconds = [entry["seconds"] for entry in made if isinstance(entry.get("seconds"), (int, float))]
+    if seconds:
+        notes.append(f"About {sum(seconds) / len(seconds):.1f} s per image.")
+    return PageFigures(
+        slots=slots,
+        model=first.get("model"),
+        prompt=None if comparison.parameter == "prompt" else arguments.get("prompt"),
+        seed=None if comparison.parameter == "seed" else first.get("seed"),
+        device=first.get("device"),
+        notes=notes,
+    )

@@ -1,0 +1,240 @@
+"""The ``figures`` command's work: plan, then report (--dry-run, --check), merge shards, or run.
+
+Planning never imports torch; only ``build_figures`` does, through ``figures.run``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+
+from ..atomic import write_bytes_atomic
+from ..settings.load import find_setting_files, load_settings
+from ..settings.rules import slugify
+from .manifest import MANIFEST_NAME, file_sha256, read_manifest, write_manifest
+from .plan import FigureError, JobState, ModelResolver, Plan, job_state, plan_figures
+from .spec import DEFAULTS_NAME, Overrides, all_specs, load_defaults
+
+LOCK_NAME = ".lock"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    root: Path = Path(".")
+    model: str | None = None
+    device: str | None = None
+    dtype: str | None = None
+    size: tuple[int, int] | None = None
+    only: tuple[str, ...] = ()
+    shard: tuple[int, int] | None = None
+    force: bool = False
+
+    @property
+    def figures_dir(self) -> Path:
+        return Path(self.root) / "figures"
+
+
+@dataclass
+class Planned:
+    """The whole plan, the part this run is responsible for, and each of its images' state."""
+
+    full: Plan
+    selected: Plan
+    states: list[JobState]
+    entries: dict[str, dict]
+    unplanned: list[str] = field(default_factory=list)  # manifest entries and images no setting asks for
+
+    @property
+    def todo(self) -> list[JobState]:
+        return [state for state in self.states if state.state != "fresh"]
+
+
+def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = True) -> Planned:
+    """Load settings and defaults, plan every image, and compare with the manifest. No torch."""
+    defaults_path = options.figures_dir / DEFAULTS_NAME
+    if not defaults_path.is_file():
+        raise FigureError(f"{defaults_path}: no figure defaults file; it names the model, prompt, seed and size")
+    loaded = load_settings(find_setting_files(Path(options.root) / "settings"))
+    defaults = load_defaults(defaults_path)
+    width, height = options.size or (None, None)
+    overrides = Overrides(model=options.model, width=width, height=height, dtype=dtype)
+    full = plan_figures(all_specs(loaded, defaults, overrides), ModelResolver(options.root))
+    selected = full
+    if options.only:
+        known = {item.slug for item in loaded}
+        for slug in options.only:
+            if slug not in known:
+                close = get_close_matches(slugify(slug), sorted(known), n=1)
+                raise FigureError(
+                    f"--only {slug}: no such setting" + (f"; did you mean {close[0]!r}?" if close else "")
+                )
+        selected = full.only(set(options.only))
+    entries = read_manifest(options.figures_dir)
+    states = [job_state(job, entries.get(job.file), options.figures_dir, verify_bytes) for job in selected.jobs]
+    if options.shard:
+        pending = frozenset(s.job.key for s in states if options.force or s.state != "fresh")
+        selected = selected.shard(*options.shard, pending=pending)
+        mine = {id(job) for job in selected.jobs}
+        states = [state for state in states if id(state.job) in mine]
+    if options.force:
+        states = [JobState(s.job, "stale", "--force") if s.state == "fresh" else s for s in states]
+    return Planned(full, selected, states, entries, unplanned_files(full, entries, options.figures_dir))
+
+
+def unplanned_files(plan: Plan, entries: dict[str, dict], figures_dir: Path) -> list[str]:
+    planned = plan.files
+    on_disk = (
+        {p.relative_to(figures_dir).as_posix() for p in figures_dir.rglob("*.webp")} if figures_dir.is_dir() else set()
+    )
+    return sorted((set(entries) | on_disk) - planned)
+
+
+def plan_dtype(options: BuildOptions, device: str | None) -> str | None:
+    """The dtype override: --dtype, else fp32 off CUDA (bf16 is slow or missing there), else the configured one."""
+    if options.dtype:
+        return options.dtype
+    return "fp32" if device in ("cpu", "mps") else None
+
+
+def plan_lines(planned: Planned, only_pending: bool = False) -> list[str]:
+    """One line per image, ``state  file  (why)``, then the files a run would remove."""
+    lines = []
+    for state in planned.states:
+        if only_pending and state.state == "fresh":
+            continue
+        why = f"  ({state.reason})" if state.reason else ""
+        lines.append(f"{state.state:<8} {state.job.file}{why}")
+    lines += [f"{'remove':<8} {name}  (no setting asks for it)" for name in planned.unplanned]
+    return lines
+
+
+def counts(states: list[JobState]) -> str:
+    tally = {name: sum(s.state == name for s in states) for name in ("fresh", "missing", "stale")}
+    return f"{len(states)} images: {tally['fresh']} fresh, {tally['missing']} missing, {tally['stale']} stale"
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def figures_lock(figures_dir: Path):
+    """A lock on the figures folder; the OS drops it when its process dies, even on kill -9."""
+    from filelock import FileLock, Timeout
+
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(figures_dir / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise FigureError(
+            f"another figures run is writing to {figures_dir} (it holds {LOCK_NAME}); wait for it to finish"
+        ) from None
+    return lock
+
+
+def tidy(planned: Planned, figures_dir: Path) -> int:
+    """Remove temp files a killed run left, and images and entries no setting asks for. Under the lock."""
+    for leftover in figures_dir.rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    for name in planned.unplanned:
+        path = figures_dir / name
+        if path.suffix == ".webp" and path.resolve().is_relative_to(figures_dir.resolve()):
+            path.unlink(missing_ok=True)
+            if path.parent != figures_dir and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        planned.entries.pop(name, None)
+    return len(planned.unplanned)
+
+
+def build_figures(options: BuildOptions) -> int:
+    """Make every missing or stale image of the selection; 1 when any failed."""
+    from . import run  # torch and diffusers: only now
+
+    started = time.perf_counter()
+    device = run.pick_device(options.device)
+    dtype = plan_dtype(options, device)
+    planned = plan_project(options, dtype)
+    # Every check that can fail without the GPU runs before anything is loaded or written.
+    run.check_pipeline_calls([state.job for state in planned.states])
+    folders = run.fetch_models([state.job for state in planned.todo])
+    lock = figures_lock(options.figures_dir)
+    try:
+        planned = plan_project(options, dtype)  # again, under the lock: another run may have finished meanwhile
+        missing_models = [s.job for s in planned.todo if (s.job.source.model, s.job.source.revision) not in folders]
+        folders.update(run.fetch_models(missing_models))
+        removed = tidy(planned, options.figures_dir)
+        if removed:
+            write_manifest(options.figures_dir, planned.entries)
+        summary = _generate_with_progress(run, planned, folders, options.figures_dir, device)
+    finally:
+        lock.release()
+    for outcome in summary.failed:
+        print(f"failed: {outcome.job.file}: {outcome.message}", file=sys.stderr)
+    cached = len(planned.states) - len(planned.todo)
+    print(
+        f"generated {summary.generated}, cached {cached}, failed {len(summary.failed)}"
+        f"{f', removed {removed}' if removed else ''} ({time.perf_counter() - started:.1f} s on {device})"
+    )
+    return 1 if summary.failed else 0
+
+
+def _generate_with_progress(run, planned: Planned, folders, figures_dir: Path, device: str):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    todo = [state.job for state in planned.todo]
+    if not todo:
+        return run.RunSummary()
+    seconds: list[float] = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("images"),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[rate]}"),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task("figures", total=len(todo), rate="")
+
+        def on_done(outcome) -> None:
+            if outcome.ok:
+                seconds.append(outcome.seconds)
+            rate = f"{sum(seconds) / len(seconds):.2f} s/image" if seconds else ""
+            progress.update(task, advance=1, rate=rate, description=outcome.job.file)
+
+        return run.generate(todo, folders, figures_dir, planned.entries, device, on_done)
+
+
+def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
+    """Adopt images that shard runs made (their figures folders) where their key matches this plan."""
+    for folder in folders:
+        if not (folder / MANIFEST_NAME).is_file():
+            raise FigureError(f"--merge {folder}: no manifest.json there; pass the figures folder of a shard run")
+    shard_entries = [(folder, read_manifest(folder)) for folder in folders]
+    dtype = plan_dtype(options, options.device)
+    lock = figures_lock(options.figures_dir)
+    try:
+        planned = plan_project(options, dtype)
+        merged = 0
+        for state in planned.todo:
+            job = state.job
+            for folder, entries in shard_entries:
+                entry = entries.get(job.file)
+                image = folder / job.file
+                if entry and entry.get("key") == job.key and image.is_file() and file_sha256(image) == entry["sha256"]:
+                    write_bytes_atomic(options.figures_dir / job.file, image.read_bytes())
+                    planned.entries[job.file] = entry
+                    merged += 1
+                    break
+        removed = tidy(planned, options.figures_dir)
+        write_manifest(options.figures_dir, planned.entries)
+    finally:
+        lock.release()
+    print(
+        f"merged {merged} images from {len(folders)} folders; {len(planned.todo) - merged} still missing or stale"
+        f"{f'; removed {removed}' if removed else ''}"
+    )
+    return 0

@@ -1,0 +1,103 @@
+"""``figures/manifest.json``: how each image was made. Read and written atomically, sorted and stable.
+
+One entry per image, keyed by its file. Unchanged entries are written back byte for byte, so
+a pull request's diff shows exactly the images that were made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_text_atomic
+from ..errors import Problem, ProblemsFound
+from ..settings.load import display_path
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_SCHEMA = 1
+
+
+def read_manifest(figures_dir: Path) -> dict[str, dict]:
+    """Entries by file (relative to the figures folder); empty when there is no manifest yet."""
+    path = Path(figures_dir) / MANIFEST_NAME
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        # A merge conflict or a hand edit; never guess, since the pages and the cache rely on it.
+        raise ProblemsFound(
+            [
+                Problem(
+                    display_path(path),
+                    error.lineno,
+                    error.colno,
+                    "",
+                    f"not valid JSON ({error.msg}); restore it from git, or delete it to make every image again",
+                )
+            ]
+        ) from None
+    images = data.get("images") if isinstance(data, dict) else None
+    if not isinstance(images, list) or not all(isinstance(e, dict) and isinstance(e.get("file"), str) for e in images):
+        raise ProblemsFound(
+            [
+                Problem(
+                    display_path(path),
+                    1,
+                    1,
+                    "images",
+                    "expected a list of entries, each with a `file`; restore it from git",
+                )
+            ]
+        )
+    return {entry["file"]: entry for entry in images}
+
+
+def write_manifest(figures_dir: Path, entries: dict[str, dict]) -> bool:
+    """Write all entries sorted by file, atomically; False when nothing changed."""
+    data = {"schema": MANIFEST_SCHEMA, "images": [entries[name] for name in sorted(entries)]}
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return write_text_atomic(Path(figures_dir) / MANIFEST_NAME, text)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def image_entry(
+    job,
+    *,
+    call: dict[str, Any],
+    run: dict[str, Any],
+    seconds: float,
+    width: int,
+    height: int,
+    sha256: str,
+    batch_seeds: list[int] | None,
+) -> dict[str, Any]:
+    """The manifest entry of one image just written; ``run`` holds the run-wide facts (device, versions...)."""
+    spec = job.spec
+    entry = {
+        "file": job.file,
+        "role": spec.role,
+        "key": job.key,
+        "inputs": job.inputs,
+        "call": call,  # the exact keyword arguments, all but the generator
+        "seed": spec.seed,
+        "model": job.source.model,
+        "seconds": round(seconds, 2),
+        "width": width,
+        "height": height,
+        "sha256": sha256,
+        **run,
+    }
+    if spec.role == "comparison":
+        entry.update(setting=spec.slug, parameter=spec.parameter, value=spec.value)
+    if batch_seeds and len(batch_seeds) > 1:
+        # One call made several images: its generator was one CPU torch.Generator per seed, in this order.
+        entry["batch_seeds"] = batch_seeds
+    return entry

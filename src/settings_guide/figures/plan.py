@@ -1,0 +1,315 @@
+"""Specs -> jobs, each with a cache key; and each job's state against the manifest.
+
+Pure and fast: never imports torch. A local model folder is identified by its path and its
+config files (``model_index.json`` names the pipeline class, the scheduler config is hashed);
+a Hub model by its id and configured revision, which is why the defaults pin a commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..errors import ProblemsFound
+from .spec import FigureSpec
+
+KEY_SCHEMA = 1  # bump when the meaning of an input changes, so every image is made again
+INPUTS_DIR = "_inputs"  # input images of image-to-image comparisons; no setting slug starts with "_"
+STEPS_WHEN_UNKNOWN = 30  # for balancing shards only
+
+
+class FigureError(Exception):
+    """A user-facing problem with the run itself (model, lock, options): one line, no traceback."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model's weights come from, as far as can be told without loading it."""
+
+    model: str  # Hub id, or the absolute path of a local diffusers folder
+    revision: str  # the configured revision, or "local:<hash of the folder's config files>"
+    pipeline: str  # the pipeline class the model is loaded with
+    local_path: str | None = None
+    scheduler: str = "default"  # the model's own scheduler class; unknown for Hub models before download
+    scheduler_config: str | None = None  # SHA-256 of that scheduler's config, local folders only
+
+
+def looks_like_path(model: str) -> bool:
+    """Hub ids are ``owner/name``; anything else (``/x``, ``./x``, ``x``, ``a/b/c``) is a folder."""
+    return model.startswith(("/", ".", "~")) or "\\" in model or model.count("/") != 1
+
+
+class ModelResolver:
+    """Resolves each model once per run; reads at most a few small JSON files per local folder."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._cache: dict[tuple, ModelSource] = {}
+
+    def resolve(self, spec: FigureSpec) -> ModelSource:
+        key = (spec.model, spec.revision, spec.pipeline, spec.pipeline_is_explicit)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(*key)
+        return self._cache[key]
+
+    def _resolve(self, model: str, revision: str, pipeline: str, explicit: bool) -> ModelSource:
+        folder = (self.root / Path(model).expanduser()).resolve()
+        if not looks_like_path(model) and not folder.is_dir():
+            return ModelSource(model=model, revision=revision, pipeline=pipeline)
+        if not folder.is_dir():
+            raise FigureError(f"model {model!r}: no such folder")
+        index_file = folder / "model_index.json"
+        try:
+            index = json.loads(index_file.read_text("utf-8"))
+        except FileNotFoundError:
+            raise FigureError(
+                f"model {model!r}: not a diffusers folder (no model_index.json); save one with pipeline.save_pretrained()"
+            ) from None
+        except (OSError, ValueError) as error:
+            raise FigureError(f"model {model!r}: cannot read model_index.json: {error}") from None
+        scheduler, scheduler_config = "default", None
+        scheduler_entry = index.get("scheduler")
+        if isinstance(scheduler_entry, list) and len(scheduler_entry) == 2 and scheduler_entry[1]:
+            scheduler = scheduler_entry[1]
+            config_file = folder / "scheduler" / "scheduler_config.json"
+            if config_file.is_file():
+                scheduler_config = _sha256(config_file.read_bytes())
+        return ModelSource(
+            model=str(folder),
+            revision="local:" + _folder_fingerprint(folder),
+            pipeline=pipeline if explicit else str(index.get("_class_name") or pipeline),
+            local_path=str(folder),
+            scheduler=scheduler,
+            scheduler_config=scheduler_config,
+        )
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    # Config files only: hashing gigabytes of weights would make planning slow. Replacing a
+    # folder's weights in place therefore needs --force; a re-saved or different model changes these.
+    digest = hashlib.sha256()
+    for path in sorted([*folder.glob("*.json"), *folder.glob("*/*.json")]):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class FigureJob:
+    """One image to make: its file, its cache key and the inputs that key hashes."""
+
+    key: str
+    file: str  # relative to the figures folder, e.g. inference-steps/num_inference_steps-4.webp
+    inputs: dict[str, Any] = field(repr=False)  # canonical inputs; sha256 of their JSON is the key
+    spec: FigureSpec = field(repr=False)
+    source: ModelSource = field(repr=False)
+    input_job: FigureJob | None = field(default=None, repr=False)
+
+    @property
+    def steps(self) -> float:
+        """Roughly how many denoising steps the image costs (for balancing shards)."""
+        steps = self.spec.arguments.get("num_inference_steps", STEPS_WHEN_UNKNOWN)
+        strength = self.spec.arguments.get("strength", 1.0)
+        try:
+            return max(1.0, float(steps) * float(strength))
+        except (TypeError, ValueError):
+            return STEPS_WHEN_UNKNOWN
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every image to make, inputs before the images that start from them."""
+
+    jobs: tuple[FigureJob, ...]
+
+    @property
+    def files(self) -> set[str]:
+        return {job.file for job in self.jobs}
+
+    def only(self, slugs: set[str]) -> Plan:
+        """The jobs of some settings plus the input images they need."""
+        chosen = [job for job in self.jobs if job.spec.slug in slugs]
+        return Plan(_with_inputs(chosen, self.jobs))
+
+    def shard(self, index: int, count: int, pending: frozenset[str] = frozenset()) -> Plan:
+        """Shard ``index`` (1-based) of ``count``: whole settings, balanced by the steps still to run.
+
+        Every runner computes the same split from the same checkout, so the shards cover each
+        job exactly once. Settings sharing an input image stay together so it is made once.
+        """
+        groups = _connected_groups(self.jobs)
+        cost = lambda group: sum(job.steps for job in group if job.key in pending) + 0.001 * len(group)  # noqa: E731
+        loads, assigned = [0.0] * count, [[] for _ in range(count)]
+        for group in sorted(groups, key=lambda g: (-cost(g), g[0].file)):
+            target = min(range(count), key=lambda i: (loads[i], i))
+            loads[target] += cost(group)
+            assigned[target].extend(group)
+        mine = {id(job) for job in assigned[index - 1]}
+        return Plan(tuple(job for job in self.jobs if id(job) in mine))
+
+
+def _with_inputs(chosen: list[FigureJob], every: tuple[FigureJob, ...]) -> tuple[FigureJob, ...]:
+    needed = {id(job) for job in chosen} | {id(job.input_job) for job in chosen if job.input_job}
+    return tuple(job for job in every if id(job) in needed)
+
+
+def _connected_groups(jobs: tuple[FigureJob, ...]) -> list[list[FigureJob]]:
+    # A group is one setting's jobs, merged with every other setting sharing an input image.
+    group_of: dict[str, str] = {}
+
+    def find(name: str) -> str:
+        while group_of.setdefault(name, name) != name:
+            name = group_of[name]
+        return name
+
+    for job in jobs:
+        if job.input_job is not None:
+            group_of[find(f"setting:{job.spec.slug}")] = find(f"input:{job.input_job.key}")
+    members: dict[str, list[FigureJob]] = {}
+    for job in jobs:
+        name = f"setting:{job.spec.slug}" if job.spec.role == "comparison" else f"input:{job.key}"
+        members.setdefault(find(name), []).append(job)
+    return list(members.values())
+
+
+def cache_key(inputs: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of an image's inputs."""
+    return _sha256(canonical_json(inputs).encode("utf-8"))
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def job_inputs(spec: FigureSpec, source: ModelSource, input_key: str | None) -> dict[str, Any]:
+    """The canonical inputs of one image: everything that changes its pixels or its file."""
+    return {
+        "key_schema": KEY_SCHEMA,
+        "model": source.model,
+        "revision": source.revision,
+        "pipeline": source.pipeline,
+        "task": spec.task,
+        "scheduler": spec.scheduler or source.scheduler,
+        "scheduler_config": source.scheduler_config,
+        "dtype": spec.dtype,
+        "seed": spec.seed,
+        "width": spec.width,
+        "height": spec.height,
+        "arguments": dict(sorted(spec.arguments.items())),
+        "input_image": input_key,
+        "format": spec.format,
+        "quality": spec.quality,
+    }
+
+
+def figure_file(spec: FigureSpec, key: str) -> str:
+    """Where an image lives under figures/: stable per compared value, so pull-request diffs show changes."""
+    if spec.role == "input":
+        return f"{INPUTS_DIR}/{key[:16]}.{spec.format}"
+    return f"{spec.slug}/{_file_part(spec.parameter)}-{_file_part(spec.value)}.{spec.format}"
+
+
+def _file_part(value: Any) -> str:
+    text = str(value)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:40] or "empty"
+    # Text values (prompts, ...) need not be file-safe; a short hash keeps their names distinct.
+    return safe if safe == text else f"{safe}-{_sha256(text.encode())[:8]}"
+
+
+def plan_figures(specs: list[FigureSpec], resolver: ModelResolver) -> Plan:
+    """Jobs for the specs, input images first; raises ProblemsFound or FigureError for unusable models."""
+    jobs: list[FigureJob] = []
+    inputs: dict[str, FigureJob] = {}
+    problems = []
+    for spec in specs:
+        try:
+            input_job = None
+            if spec.input is not None:
+                input_job = _job(spec.input, resolver, None)
+                input_job = inputs.setdefault(input_job.key, input_job)
+            jobs.append(_job(spec, resolver, input_job))
+        except FigureError as error:
+            problem = spec.problem("model", str(error))
+            if problem is None:
+                raise
+            problems.append(problem)
+    if problems:
+        raise ProblemsFound(sorted(set(problems)))
+    return Plan((*inputs.values(), *jobs))
+
+
+def _job(spec: FigureSpec, resolver: ModelResolver, input_job: FigureJob | None) -> FigureJob:
+    source = resolver.resolve(spec)
+    inputs = job_inputs(spec, source, input_job.key if input_job else None)
+    key = cache_key(inputs)
+    return FigureJob(key, figure_file(spec, key), inputs, spec, source, input_job)
+
+
+# --- each job's state against the manifest ------------------------------------------------
+
+FigureState = Literal["fresh", "missing", "stale"]
+
+
+@dataclass(frozen=True)
+class JobState:
+    job: FigureJob
+    state: FigureState
+    reason: str = ""
+
+
+def job_state(job: FigureJob, entry: dict | None, figures_dir: Path, verify_bytes: bool = False) -> JobState:
+    """fresh (file there, key matches), missing (no file), or stale (file there, made from other inputs)."""
+    path = figures_dir / job.file
+    if entry is None or not path.is_file():
+        return JobState(job, "missing", "not generated yet" if entry is None else "its file is missing")
+    if entry.get("key") != job.key:
+        return JobState(job, "stale", describe_change(job.inputs, entry.get("inputs")))
+    if verify_bytes and _sha256(path.read_bytes()) != entry.get("sha256"):
+        return JobState(job, "stale", "the file differs from the one the manifest records")
+    return JobState(job, "fresh")
+
+
+def describe_change(planned: dict, recorded: dict | None) -> str:
+    """A short reason an image is out of date, e.g. ``changed: prompt, guidance_scale 7.5 → 5``."""
+    if not isinstance(recorded, dict):
+        return "made before its inputs were recorded"
+    changes = []
+    # Another model brings its own pipeline class and scheduler: name the cause, not each consequence.
+    consequences = (
+        {"revision", "pipeline", "scheduler", "scheduler_config"}
+        if planned.get("model") != recorded.get("model")
+        else {"scheduler_config"}
+        if planned.get("revision") != recorded.get("revision")
+        else set()
+    )
+    for name in planned:
+        if name in consequences:
+            continue
+        if name == "arguments":
+            before, after = recorded.get(name) or {}, planned[name]
+            changes += [
+                _change(arg, before.get(arg), after.get(arg))
+                for arg in sorted({*before, *after})
+                if before.get(arg) != after.get(arg)
+            ]
+        elif name == "input_image" and planned[name] != recorded.get(name):
+            changes.append("its input image")
+        elif planned[name] != recorded.get(name):
+            changes.append(_change(name, recorded.get(name), planned[name]))
+    return "changed: " + ", ".join(changes) if changes else "its inputs changed"
+
+
+def _change(name: str, before: Any, after: Any) -> str:
+    if name == "key_schema":
+        return "the figure pipeline's cache-key version"
+    shown = [json.dumps(v, ensure_ascii=False) if isinstance(v, str) else str(v) for v in (before, after)]
+    if before is None or after is None or max(map(len, shown)) > 24:
+        return name
+    return f"{name} {shown[0]} → {shown[1]}"

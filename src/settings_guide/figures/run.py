@@ -1,0 +1,440 @@
+"""Jobs -> images on disk and manifest entries. The only module that imports torch and diffusers."""
+
+from __future__ import annotations
+
+import difflib
+import gc
+import hashlib
+import inspect
+import platform
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import transformers
+
+transformers.utils.logging.set_verbosity_error()  # before diffusers pulls in its models: no import chatter
+transformers.utils.logging.disable_progress_bar()
+
+import diffusers  # noqa: E402
+import huggingface_hub  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from ..atomic import write_bytes_atomic  # noqa: E402
+from ..errors import Problem, ProblemsFound  # noqa: E402
+from .images import ImageRefused, encode_image, to_8bit  # noqa: E402
+from .manifest import image_entry, write_manifest  # noqa: E402
+from .plan import FigureError, FigureJob, ModelSource, canonical_json  # noqa: E402
+from .spec import IMAGE_TO_IMAGE  # noqa: E402
+
+diffusers.utils.logging.set_verbosity_error()
+diffusers.utils.logging.disable_progress_bar()
+
+TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+MAX_BATCH = 4  # images sharing every argument but the seed go through one call (seed comparisons)
+
+
+def _dtype_keyword() -> str:
+    # diffusers renamed from_pretrained's torch_dtype to dtype; use whichever this version reads without warning.
+    try:
+        from diffusers.utils.deprecation_utils import _TORCH_DTYPE_DEPRECATION_MESSAGE  # noqa: F401
+    except ImportError:
+        return "torch_dtype"
+    return "dtype"
+
+
+_DTYPE_KEYWORD = _dtype_keyword()
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+def pick_device(requested: str | None) -> str:
+    """The device to run on: the one asked for, else CUDA, else Apple MPS, else the CPU."""
+    available = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available(), "cpu": True}
+    if requested:
+        if not available[requested]:
+            raise FigureError(
+                f"--device {requested}: torch {torch.__version__} sees no {requested.upper()} device here"
+            )
+        return requested
+    return next(name for name, present in available.items() if present)
+
+
+def device_name(device: str) -> str:
+    if device == "cuda":
+        return torch.cuda.get_device_name()
+    return "Apple MPS" if device == "mps" else "CPU"
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "diffusers": diffusers.__version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "python": platform.python_version(),
+    }
+
+
+# --- checks before any model loads ---------------------------------------------------------
+
+
+def pipeline_class(name: str):
+    found = getattr(diffusers, name, None)
+    return found if isinstance(found, type) and issubclass(found, diffusers.DiffusionPipeline) else None
+
+
+def call_parameters(cls) -> set[str]:
+    """Arguments ``cls.__call__`` names. Its ``**kwargs`` swallows (and ignores) anything, so it does not count."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in inspect.signature(cls.__call__).parameters.values() if p.kind in kinds} - {"self"}
+
+
+def task_class(cls, task: str):
+    """The class that runs ``task`` for a model loaded as ``cls``; None when diffusers has none."""
+    if task != IMAGE_TO_IMAGE or "image" in call_parameters(cls):
+        return cls
+    from diffusers.pipelines.auto_pipeline import AUTO_IMAGE2IMAGE_PIPELINES_MAPPING, AUTO_TEXT2IMAGE_PIPELINES_MAPPING
+
+    family = next((name for name, text in AUTO_TEXT2IMAGE_PIPELINES_MAPPING.items() if text is cls), None)
+    return AUTO_IMAGE2IMAGE_PIPELINES_MAPPING.get(family) if family else None
+
+
+def check_pipeline_calls(jobs: list[FigureJob]) -> None:
+    """Every argument must be one the pipeline's ``__call__`` names; raises ProblemsFound (file:line) otherwise."""
+    problems: set[Problem] = set()
+    cli_errors: list[str] = []
+
+    def report(job: FigureJob, name: str, message: str) -> None:
+        problem = job.spec.problem(name, message)
+        if problem:
+            problems.add(problem)
+        else:
+            cli_errors.append(message)
+
+    for job in jobs:
+        spec, name = job.spec, job.source.pipeline
+        cls = pipeline_class(name)
+        if cls is None:
+            report(
+                job,
+                "pipeline",
+                f"diffusers {diffusers.__version__} has no pipeline class {name!r}"
+                + _did_you_mean(name, [n for n in dir(diffusers) if n.endswith("Pipeline")]),
+            )
+            continue
+        target = task_class(cls, spec.task)
+        if target is None:
+            report(job, "task", f"{name} has no image-to-image variant in diffusers; name one with `pipeline:`")
+            continue
+        accepted = call_parameters(target)
+        for argument in spec.arguments:
+            if argument not in accepted:
+                report(
+                    job,
+                    argument,
+                    f"{target.__name__}.__call__ does not accept `{argument}`"
+                    + _did_you_mean(argument, sorted(accepted)),
+                )
+        if spec.scheduler:
+            scheduler = getattr(diffusers, spec.scheduler, None)
+            if not (isinstance(scheduler, type) and issubclass(scheduler, diffusers.SchedulerMixin)):
+                report(
+                    job,
+                    "scheduler",
+                    f"diffusers has no scheduler class {spec.scheduler!r}"
+                    + _did_you_mean(spec.scheduler, [n for n in dir(diffusers) if n.endswith("Scheduler")]),
+                )
+    if cli_errors:
+        raise FigureError(cli_errors[0])
+    if problems:
+        raise ProblemsFound(list(problems))
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def fetch_models(jobs: list[FigureJob]) -> dict[tuple[str, str], str]:
+    """The folder each model loads from, downloading Hub models first: a missing model fails here, before any write."""
+    folders: dict[tuple[str, str], str] = {}
+    for source in {(job.source.model, job.source.revision): job.source for job in jobs}.values():
+        if source.local_path:
+            folders[(source.model, source.revision)] = source.local_path
+            continue
+        try:
+            folders[(source.model, source.revision)] = diffusers.DiffusionPipeline.download(
+                source.model, revision=source.revision
+            )
+        except Exception as error:  # the Hub client raises many kinds; all mean "cannot get it"
+            offline = huggingface_hub.constants.HF_HUB_OFFLINE
+            cause = _first_line(error).split(" (")[0]  # diffusers appends long advice in brackets
+            raise FigureError(
+                f"cannot get model {source.model!r} (revision {source.revision}): no such local folder, and "
+                + ("the Hub is switched off (HF_HUB_OFFLINE)" if offline else "the Hugging Face Hub did not provide it")
+                + f": {cause}"
+            ) from None
+    return folders
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# --- pipelines ---------------------------------------------------------------------------------
+
+
+class Pipelines:
+    """Loads each model once and derives other pipeline classes from it with ``from_pipe`` (shared weights)."""
+
+    def __init__(self, device: str, folders: dict[tuple[str, str], str]):
+        self.device, self.folders = device, folders
+        self._loaded: tuple | None = None
+        self._by_class: dict[type, Any] = {}
+
+    def for_job(self, job: FigureJob):
+        source, dtype = job.source, TORCH_DTYPES[job.spec.dtype]
+        wanted = (source.model, source.revision, job.spec.dtype)
+        if self._loaded != wanted:
+            self.release()
+            cls = pipeline_class(source.pipeline)
+            folder = self.folders[(source.model, source.revision)]
+            pipe = cls.from_pretrained(folder, **{_DTYPE_KEYWORD: dtype}).to(self.device)
+            pipe.set_progress_bar_config(disable=True)
+            self._loaded, self._by_class = wanted, {type(pipe): pipe}
+        target = task_class(pipeline_class(source.pipeline), job.spec.task)
+        if target not in self._by_class:
+            base = next(iter(self._by_class.values()))
+            pipe = target.from_pipe(base, **{_DTYPE_KEYWORD: dtype})  # without a dtype it casts shared weights to fp32
+            pipe.set_progress_bar_config(disable=True)
+            self._by_class[target] = pipe
+        return self._by_class[target]
+
+    def resolved_revision(self, source: ModelSource) -> str:
+        """The commit a Hub model was loaded from (its snapshot folder's name), or the local fingerprint."""
+        folder = Path(self.folders[(source.model, source.revision)])
+        return folder.name if not source.local_path and folder.parent.name == "snapshots" else source.revision
+
+    def release(self, collect: bool = True) -> None:
+        """Drop the loaded model; collecting garbage (0.1-0.2 s) pays only before loading another one."""
+        loaded, self._loaded, self._by_class = self._loaded, None, {}
+        if loaded is not None and collect:
+            free_memory()
+
+
+def free_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+@contextmanager
+def scheduler_swapped(pipe, name: str | None) -> Iterator[None]:
+    """Use another scheduler class built from the model's own scheduler config, then put it back."""
+    if not name:
+        yield
+        return
+    original = pipe.scheduler
+    pipe.scheduler = getattr(diffusers, name).from_config(original.config)
+    try:
+        yield
+    finally:
+        pipe.scheduler = original
+
+
+# --- generation --------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    job: FigureJob
+    ok: bool
+    seconds: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class RunSummary:
+    generated: int = 0
+    failed: list[Outcome] = field(default_factory=list)
+
+
+def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJob]]:
+    """Jobs in run order: one model after another, input images first, same-but-seed images together."""
+    models: dict[tuple, int] = {}
+    for job in jobs:
+        models.setdefault((job.source.model, job.source.revision, job.spec.dtype), len(models))
+    ordered = sorted(
+        enumerate(jobs),
+        key=lambda pair: (
+            models[(pair[1].source.model, pair[1].source.revision, pair[1].spec.dtype)],
+            pair[1].spec.role != "input",
+            pair[0],
+        ),
+    )
+    groups: dict[tuple, list[list[FigureJob]]] = {}
+    for _, job in ordered:
+        signature = (
+            models[(job.source.model, job.source.revision, job.spec.dtype)],
+            job.spec.role != "input",
+            canonical_json({**job.inputs, "seed": None}),
+        )
+        runs = groups.setdefault(signature, [[]])
+        if len(runs[-1]) == limit:
+            runs.append([])
+        runs[-1].append(job)
+    return [batch for runs in groups.values() for batch in runs]
+
+
+def call_arguments(pipe, job: FigureJob, figures_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The keyword arguments for the pipeline call, and the same as recorded in the manifest."""
+    accepted = call_parameters(type(pipe))
+    arguments = dict(job.spec.arguments)
+    for name, value in (("width", job.spec.width), ("height", job.spec.height)):
+        if name in accepted:  # image-to-image pipelines take the size of their input image instead
+            arguments[name] = value
+    recorded = dict(arguments)
+    if job.input_job is not None:
+        with Image.open(figures_dir / job.input_job.file) as image:
+            arguments["image"] = image.convert("RGB")
+        recorded["image"] = job.input_job.file
+    arguments["output_type"] = recorded["output_type"] = "np"  # floats: NaN stays visible to the checks
+    return arguments, recorded
+
+
+def call_pipeline(pipe, arguments: dict[str, Any], seeds: list[int]) -> list[tuple[np.ndarray, float, bool]]:
+    """One pipeline call for some seeds: (pixels, seconds per image, flagged by the safety checker) each."""
+    # A fresh CPU generator per image: reproducible across devices, and independent of batch neighbours.
+    generators = [torch.Generator("cpu").manual_seed(seed) for seed in seeds]
+    extra = {"num_images_per_prompt": len(seeds)} if len(seeds) > 1 else {}
+    started = time.perf_counter()
+    output = pipe(**arguments, **extra, generator=generators if len(seeds) > 1 else generators[0])
+    seconds = (time.perf_counter() - started) / len(seeds)  # NumPy output is on the CPU: the GPU is done
+    images = np.asarray(output.images, dtype=np.float32)
+    flagged = getattr(output, "nsfw_content_detected", None) or [False] * len(seeds)
+    return [(images[index], seconds, bool(flagged[index])) for index in range(len(seeds))]
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    return isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower()
+
+
+def call_with_retries(call: Callable[[int, int], list], count: int, degrade: Callable[[], None]) -> list:
+    """``call(start, n)`` for all ``count`` items; on out-of-memory, degrade once, halve the batch, retry."""
+    results: list = []
+    size, degraded = count, False
+    while len(results) < count:
+        start = len(results)
+        n = min(size, count - start)
+        try:
+            results.extend(call(start, n))
+        except Exception as error:
+            if not is_out_of_memory(error) or (degraded and n == 1):
+                raise
+            free_memory()
+            if not degraded:
+                degrade()
+                degraded = True
+            size = max(1, n // 2)
+    return results
+
+
+def enable_vae_slicing(pipe) -> None:
+    vae = getattr(pipe, "vae", None)
+    if vae is not None and hasattr(vae, "enable_slicing"):
+        vae.enable_slicing()
+
+
+def generate(
+    jobs: list[FigureJob],
+    folders: dict,
+    figures_dir: Path,
+    entries: dict[str, dict],
+    device: str,
+    on_done: Callable[[Outcome], None] = lambda outcome: None,
+) -> RunSummary:
+    """Make the images of ``jobs``: each is written atomically, then its manifest entry."""
+    summary = RunSummary()
+    pipelines = Pipelines(device, folders)
+    run_facts = {"device": device_name(device), "versions": library_versions()}
+    try:
+        for batch in batches(jobs):
+            first = batch[0]
+            if first.input_job is not None and not (figures_dir / first.input_job.file).is_file():
+                outcomes = [
+                    Outcome(job, False, message=f"its input image {first.input_job.file} could not be made")
+                    for job in batch
+                ]
+            else:
+                outcomes = _run_batch(pipelines, batch, figures_dir, entries, run_facts)
+            if any(outcome.ok for outcome in outcomes):
+                write_manifest(figures_dir, entries)
+            for outcome in outcomes:
+                if outcome.ok:
+                    summary.generated += 1
+                else:
+                    summary.failed.append(outcome)
+                on_done(outcome)
+    finally:
+        pipelines.release(collect=False)  # the caller is done; nothing else needs the memory now
+    return summary
+
+
+def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, entries: dict, run_facts: dict):
+    first = batch[0]
+    try:
+        pipe = pipelines.for_job(first)
+        arguments, recorded = call_arguments(pipe, first, figures_dir)
+        seeds = [job.spec.seed for job in batch]
+        with scheduler_swapped(pipe, first.spec.scheduler):
+            call_seeds: list[list[int]] = []  # per image, the seeds of the call that made it
+
+            def call(start: int, n: int):
+                results = call_pipeline(pipe, arguments, seeds[start : start + n])
+                call_seeds.extend([seeds[start : start + n]] * n)
+                return results
+
+            results = call_with_retries(call, len(batch), lambda: enable_vae_slicing(pipe))
+    except Exception as error:  # one batch's failure (a bad argument value, a scheduler clash) ends only it
+        reason = (
+            "out of memory even one image at a time with VAE slicing"
+            if is_out_of_memory(error)
+            else (f"{type(error).__name__}: {_first_line(error)}")
+        )
+        return [Outcome(job, False, message=reason) for job in batch]
+    outcomes = []
+    for job, (pixels, seconds, flagged), shared in zip(batch, results, call_seeds, strict=True):
+        try:
+            if flagged:
+                raise ImageRefused("the safety checker flagged it and blanked the image")
+            values = to_8bit(pixels)
+        except ImageRefused as refused:
+            outcomes.append(Outcome(job, False, seconds, f"refused: {refused}"))
+            continue
+        data = encode_image(values, job.spec.format, job.spec.quality)
+        write_bytes_atomic(figures_dir / job.file, data)
+        run = {
+            **run_facts,
+            "pipeline": type(pipe).__name__,
+            "dtype": job.spec.dtype,
+            "revision": pipelines.resolved_revision(job.source),
+        }
+        entries[job.file] = image_entry(
+            job,
+            call=recorded,
+            run=run,
+            seconds=seconds,
+            width=values.shape[1],
+            height=values.shape[0],
+            sha256=hashlib.sha256(data).hexdigest(),
+            batch_seeds=shared,
+        )
+        outcomes.append(Outcome(job, True, seconds))
+    return outcomes

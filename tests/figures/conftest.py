@@ -1,0 +1,227 @@
+"""Figure-pipeline fixtures: a tiny random-weight Stable Diffusion model built from configs, and
+small projects (settings + figures/defaults.yml) that run it on the CPU in a fraction of a second.
+
+Nothing is downloaded: the tokenizer is written from a vocabulary and merges made here, and the
+Hub is switched to offline mode before anything imports huggingface_hub.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import textwrap
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"  # read when huggingface_hub is imported: no test may reach the network
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+HUB_MODEL = "stabilityai/stable-diffusion-xl-base-1.0"
+PROMPT = "a red fox in a green forest"
+
+
+def build_tiny_pipeline(folder: Path) -> Path:
+    """Save a random-weight StableDiffusionPipeline (UNet 32/64 channels, 2-layer CLIP) to ``folder``."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    tokenizer_files = folder.parent / f"{folder.name}-tokenizer"
+    tokenizer_files.mkdir(parents=True)
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        vocab[letter] = len(vocab)
+        vocab[f"{letter}</w>"] = len(vocab)
+    (tokenizer_files / "vocab.json").write_text(json.dumps(vocab))
+    (tokenizer_files / "merges.txt").write_text("#version: 0.2\n")
+    tokenizer = CLIPTokenizer(
+        vocab=str(tokenizer_files / "vocab.json"), merges=str(tokenizer_files / "merges.txt"), model_max_length=77
+    )
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=2,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+    )
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    torch.manual_seed(0)
+    vae = AutoencoderKL(
+        block_out_channels=[32, 64],
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        down_block_types=["DownEncoderBlock2D"] * 2,
+        up_block_types=["UpDecoderBlock2D"] * 2,
+    )
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+            hidden_size=32,
+            intermediate_size=37,
+            layer_norm_eps=1e-05,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            vocab_size=1000,
+        )
+    )
+    pipe = StableDiffusionPipeline(
+        unet=unet,
+        scheduler=scheduler,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def break_vae(model: Path, folder: Path, how: str) -> Path:
+    """A copy of ``model`` whose VAE really outputs NaN ("nan") or black ("black") pixels."""
+    import torch
+    from diffusers import AutoencoderKL
+
+    shutil.copytree(model, folder)
+    vae = AutoencoderKL.from_pretrained(model / "vae")
+    with torch.no_grad():
+        conv = vae.decoder.conv_out
+        if how == "nan":
+            conv.weight.fill_(float("nan"))
+        else:  # every pixel far below -1, so (x / 2 + 0.5) clamps to 0: black
+            conv.weight.zero_()
+            conv.bias.fill_(-10.0)
+    vae.save_pretrained(folder / "vae")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    return build_tiny_pipeline(tmp_path_factory.mktemp("models") / "tiny-sd")
+
+
+@pytest.fixture(scope="session")
+def broken_models(tiny_model, tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("broken")
+    return {how: break_vae(tiny_model, base / how, how) for how in ("nan", "black")}
+
+
+# --- projects ------------------------------------------------------------------------------
+
+SETTING = textwrap.dedent(
+    """\
+    name: {name}
+    category: sampling
+    summary: A short summary.
+    intro: An intro paragraph.
+    what_it_does: What it does.
+    value_type: {value_type}
+    {ranges}
+    comparison:
+    {comparison}
+    tips:
+      - A tip.
+    """
+)
+RANGES = {
+    "integer": "ranges:\n  - label: All\n    min: 0\n    max: 100000\n    description: Any.",
+    "number": "ranges:\n  - label: All\n    min: 0\n    max: 100\n    description: Any.",
+    "choice": "choices:\n  - value: Any\n    description: Any.",
+}
+
+
+def setting_yaml(name: str, comparison: str, value_type: str = "integer") -> str:
+    """A valid setting file whose comparison block is ``comparison`` (YAML, unindented)."""
+    return SETTING.format(
+        name=name,
+        value_type=value_type,
+        ranges=RANGES[value_type],
+        comparison=textwrap.indent(textwrap.dedent(comparison).strip(), "  "),
+    )
+
+
+STEPS = setting_yaml("Steps", "parameter: num_inference_steps\nvalues: [2, 3]")
+SEEDS = setting_yaml("Seeds", "parameter: seed\nvalues: [1, 2, 3]")
+
+
+def defaults_yaml(model: str = HUB_MODEL, dtype: str = "bf16", size: int = 32, **extra) -> str:
+    lines = {
+        "model": model,
+        "revision": "462165984030d82259a11f4367a4eed129e94a7b",
+        "pipeline": "StableDiffusionXLPipeline",
+        "prompt": PROMPT,
+        "seed": 7,
+        "width": size,
+        "height": size,
+        "dtype": dtype,
+        "format": "webp",
+        "quality": 80,
+        **extra,
+    }
+    text = "".join(f"{key}: {value}\n" for key, value in lines.items())
+    return text + "arguments:\n  num_inference_steps: 2\n  guidance_scale: 6.0\n"
+
+
+def make_project(root: Path, settings: dict[str, str] | None = None, defaults: str | None = None) -> Path:
+    (root / "settings").mkdir(parents=True)
+    (root / "figures").mkdir()
+    for slug, text in (settings if settings is not None else {"steps": STEPS, "seeds": SEEDS}).items():
+        (root / "settings" / f"{slug}.yml").write_text(text)
+    (root / "figures" / "defaults.yml").write_text(defaults or defaults_yaml())
+    return root
+
+
+@pytest.fixture
+def figure_project(tmp_path) -> Path:
+    """Two settings: steps [2, 3] and seeds [1, 2, 3]; the default model is the Hub SDXL (overridden by --model)."""
+    return make_project(tmp_path / "project")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_figures(project: Path, *args: str, model: Path | None = None, device: str = "cpu") -> Result:
+    """``settings-guide figures --root PROJECT [--model MODEL] --device cpu ARGS`` in this process."""
+    from settings_guide.cli import main
+
+    argv = ["figures", "--root", str(project), *(["--model", str(model)] if model else []), "--device", device, *args]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(argv)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def manifest(project: Path) -> dict[str, dict]:
+    data = json.loads((project / "figures" / "manifest.json").read_text("utf-8"))
+    return {entry["file"]: entry for entry in data["images"]}
+
+
+def images(project: Path) -> dict[str, bytes]:
+    figures = project / "figures"
+    return {p.relative_to(figures).as_posix(): p.read_bytes() for p in sorted(figures.rglob("*.webp"))}
