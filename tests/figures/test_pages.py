@@ -75,3 +75,24 @@ def test_pages_build_without_figure_defaults_or_manifest(tmp_path):
     assert [slot.status for slot in page_figures(project, "steps").slots] == ["missing", "missing"]
     (project / "figures" / "manifest.json").write_text(json.dumps({"images": []}))
     assert page(project, "steps").count("<span>Image pending</span>") == 2
+
+
+def test_large_images_get_smaller_copies_for_srcset(tmp_path, tiny_model):
+    project = make_project(tmp_path / "p", defaults=defaults_yaml(model=str(tiny_model), dtype="fp32", size=384))
+    assert run_figures(project, "--only", "steps").code == 0
+
+    entry = json.loads((project / "figures" / "manifest.json").read_text("utf-8"))["images"][0]
+    assert entry["variants"] == [
+        {"file": entry["file"].replace(".webp", ".320w.webp"), "width": 320, "height": 320}
+    ]
+    from PIL import Image
+
+    assert Image.open(project / "figures" / entry["variants"][0]["file"]).size == (320, 320)
+    markdown = page(project, "steps")
+    assert (
+        'srcset="../../figures/steps/num_inference_steps-2.320w.webp 320w, '
+        '../../figures/steps/num_inference_steps-2.webp 384w"'
+    ) in markdown
+    # A rerun keeps the copies: they belong to planned images, so tidying leaves them alone.
+    assert run_figures(project, "--only", "steps").code == 0
+    assert (project / "figures" / entry["variants"][0]["file"]).is_file()

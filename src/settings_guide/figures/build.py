@@ -85,7 +85,9 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
 
 
 def unplanned_files(plan: Plan, entries: dict[str, dict], figures_dir: Path) -> list[str]:
-    planned = plan.files
+    planned = set(plan.files) | {
+        variant["file"] for name in plan.files for variant in entries.get(name, {}).get("variants", [])
+    }
     on_disk = (
         {p.relative_to(figures_dir).as_posix() for p in figures_dir.rglob("*.webp")} if figures_dir.is_dir() else set()
     )
@@ -225,6 +227,8 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
                 entry = entries.get(job.file)
                 image = folder / job.file
                 if entry and entry.get("key") == job.key and image.is_file() and file_sha256(image) == entry["sha256"]:
+                    for variant in entry.get("variants", []):
+                        write_bytes_atomic(options.figures_dir / variant["file"], (folder / variant["file"]).read_bytes())
                     write_bytes_atomic(options.figures_dir / job.file, image.read_bytes())
                     planned.entries[job.file] = entry
                     merged += 1

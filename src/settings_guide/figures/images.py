@@ -8,6 +8,9 @@ import numpy as np
 from PIL import Image
 
 BLACK_LEVEL = 3  # 8-bit; a real photo of the night sky still has brighter pixels than this
+# Smaller copies for `srcset`: a phone's two-column comparison (about 195 CSS px at up to 3x)
+# is served by 640 px, so it never downloads the full-size image.
+VARIANT_WIDTHS = (320, 640)
 
 
 class ImageRefused(Exception):
@@ -35,6 +38,24 @@ def to_8bit(pixels: np.ndarray) -> np.ndarray:
     if values.min() == values.max():
         raise ImageRefused(f"it is one flat colour (every value {int(values.min())}/255); the model output is broken")
     return values
+
+
+def variant_file(file: str, width: int) -> str:
+    """``steps/num_inference_steps-4.webp`` -> ``steps/num_inference_steps-4.640w.webp``."""
+    stem, dot, suffix = file.rpartition(".")
+    return f"{stem}.{width}w{dot}{suffix}"
+
+
+def encode_variants(values: np.ndarray, image_format: str, quality: int) -> list[tuple[int, int, bytes]]:
+    """Downscaled copies (width, height, bytes) for every VARIANT_WIDTHS narrower than the image."""
+    height, width = values.shape[:2]
+    variants = []
+    for target in VARIANT_WIDTHS:
+        if target < width:
+            size = (target, max(1, round(height * target / width)))
+            small = np.asarray(Image.fromarray(values).resize(size, Image.Resampling.LANCZOS))
+            variants.append((size[0], size[1], encode_image(small, image_format, quality)))
+    return variants
 
 
 def encode_image(values: np.ndarray, image_format: str, quality: int) -> bytes:

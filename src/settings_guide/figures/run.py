@@ -27,7 +27,7 @@ from PIL import Image  # noqa: E402
 
 from ..atomic import write_bytes_atomic  # noqa: E402
 from ..errors import Problem, ProblemsFound  # noqa: E402
-from .images import ImageRefused, encode_image, to_8bit  # noqa: E402
+from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
 from .manifest import image_entry, write_manifest  # noqa: E402
 from .plan import FigureError, FigureJob, ModelSource, canonical_json  # noqa: E402
 from .spec import IMAGE_TO_IMAGE  # noqa: E402
@@ -419,6 +419,12 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             outcomes.append(Outcome(job, False, seconds, f"refused: {refused}"))
             continue
         data = encode_image(values, job.spec.format, job.spec.quality)
+        variants = []
+        for width, height, variant in encode_variants(values, job.spec.format, job.spec.quality):
+            name = variant_file(job.file, width)
+            write_bytes_atomic(figures_dir / name, variant)
+            variants.append({"file": name, "width": width, "height": height})
+        # The full image and its manifest entry come last: an entry never names a missing file.
         write_bytes_atomic(figures_dir / job.file, data)
         run = {
             **run_facts,
@@ -436,5 +442,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             sha256=hashlib.sha256(data).hexdigest(),
             batch_seeds=shared,
         )
+        if variants:
+            entries[job.file]["variants"] = variants
         outcomes.append(Outcome(job, True, seconds))
     return outcomes

@@ -62,14 +62,21 @@ def figures_reader(root: Path, figures_dir: Path):
 
 
 def _slot(caption: str, entry: dict, root: Path, figures_dir: Path, status: str, reason: str | None) -> FigureSlot:
+    image = (figures_dir / entry["file"]).relative_to(root).as_posix()
+    smaller = [
+        ((figures_dir / variant["file"]).relative_to(root).as_posix(), variant["width"])
+        for variant in entry.get("variants", [])
+        if (figures_dir / variant["file"]).is_file()
+    ]
     return FigureSlot(
         caption=caption,
         status=status,
-        image=(figures_dir / entry["file"]).relative_to(root).as_posix(),
+        image=image,
         width=entry.get("width"),
         height=entry.get("height"),
         seconds=entry.get("seconds"),
         stale_reason=reason,
+        srcset=tuple([*smaller, (image, entry["width"])]) if smaller and entry.get("width") else (),
     )
 
 

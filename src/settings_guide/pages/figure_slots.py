@@ -20,6 +20,7 @@ class FigureSlot:
     height: int | None = None
     seconds: float | None = None
     stale_reason: str | None = None
+    srcset: tuple[tuple[str, int], ...] = ()  # (image path, width) from small to full size
 
 
 @dataclass(frozen=True)
