@@ -246,3 +246,9 @@ def test_cli_validates_named_files_with_their_neighbours(tmp_path):
     (settings / "second.yml").write_text(minimal_setting("Second", "a2") + "related: [first]\n")
     result = run_tool("settings-guide", "validate", "settings/second.yml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_comparison_with_its_own_model_must_name_the_pipeline(tmp_path):
+    text = GOOD.replace("  values: [4, 25]", "  values: [4, 25]\n  model: black-forest-labs/FLUX.1-dev")
+    problems = problems_for(tmp_path, {"x.yml": text})
+    assert any(p.startswith("x.yml:21:10: comparison.model: a comparison that sets `model` must also set `pipeline`") for p in problems), problems

@@ -215,6 +215,7 @@ def test_spec_problems_point_at_the_setting_or_defaults_line(tmp_path):
     reserved = setting_yaml(
         "Reserved", "parameter: guidance_scale\nvalues: [1, 2]\narguments:\n  output_type: pil", "number"
     )
+    # `validate` already refuses a model without its pipeline, so planning stops there.
     project = make_project(tmp_path / "p", {"flux": flux, "reserved": reserved})
     with pytest.raises(ProblemsFound) as found:
         plan_project(BuildOptions(root=project), None)
@@ -223,6 +224,10 @@ def test_spec_problems_point_at_the_setting_or_defaults_line(tmp_path):
         "flux.yml:15:10: comparison.model: a comparison that sets `model` must also set `pipeline`" in m
         for m in messages
     ), messages
+    (project / "settings" / "flux.yml").unlink()
+    with pytest.raises(ProblemsFound) as found:
+        plan_project(BuildOptions(root=project), None)
+    messages = [str(problem) for problem in found.value.problems]
     assert any(
         "reserved.yml:16:18: comparison.arguments.output_type: `output_type` is set by the figure pipeline" in m
         for m in messages

@@ -264,7 +264,7 @@ def comparison_specs(
         role="comparison",
         task=comparison.task,
         model=comparison.model if own_model else base.model,
-        revision="main" if own_model else base.revision,
+        revision=(comparison.revision or "main") if own_model else base.revision,
         pipeline=comparison.pipeline or base.pipeline,
         pipeline_is_explicit=comparison.pipeline is not None,
         seed=comparison.seed if comparison.seed is not None else base.seed,

@@ -163,6 +163,10 @@ class Comparison(_Strict):
     negative_prompt: LongText | None = Field(default=None, description="A negative prompt for every image.")
     seed: Seed | None = Field(default=None, description="The random seed for every image, if not the default one.")
     model: ShortText | None = Field(default=None, description="A model id overriding the configured default.")
+    revision: Annotated[Text, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=80)] | None = Field(
+        default=None,
+        description="The commit (or tag) of `model` to use; pin a commit so the images can be made again.",
+    )
     pipeline: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)] | None = Field(
         default=None, description="The diffusers pipeline class for `model`, e.g. `FluxPipeline`."
     )

@@ -70,6 +70,13 @@ def _check_comparison(setting: Setting) -> Iterator[Finding]:
         low, high = setting.ranges[0].min, setting.ranges[-1].max
         if not low <= value <= high:
             yield loc, f"{value} lies outside the declared ranges ({low} – {high}); widen a range or pick another value"
+    if comparison.model is not None and comparison.pipeline is None:
+        yield (
+            ("comparison", "model"),
+            "a comparison that sets `model` must also set `pipeline`, the diffusers class for it, e.g. `FluxPipeline`",
+        )
+    if comparison.revision is not None and comparison.model is None:
+        yield ("comparison", "revision"), "`revision` pins the comparison's own `model`; set `model` too"
     if comparison.parameter in comparison.arguments:
         yield (
             ("comparison", "arguments", comparison.parameter),
