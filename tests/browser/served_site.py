@@ -25,6 +25,7 @@ import numpy as np
 import yaml
 from PIL import Image
 
+from settings_guide.figures.images import encode_variants, variant_file
 from settings_guide.settings.load import find_setting_files, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,15 +93,22 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
         for index, value in enumerate(comparison.values):
             name = f"{slug}/{comparison.parameter}-{index}.webp"
             buffer = io.BytesIO()
-            standin_image(size, index, len(comparison.values)).save(buffer, format="WEBP", quality=quality)
+            image = standin_image(size, index, len(comparison.values))
+            image.save(buffer, format="WEBP", quality=quality)
             (figures / slug).mkdir(parents=True, exist_ok=True)
             (figures / name).write_bytes(buffer.getvalue())
             files[slug].append(name)
+            # The smaller srcset copies, made by the same code the figure pipeline uses.
+            variants = []
+            for width, height, data in encode_variants(np.asarray(image), "webp", quality):
+                (figures / variant_file(name, width)).write_bytes(data)
+                variants.append({"file": variant_file(name, width), "width": width, "height": height})
             entries.append({
                 "file": name, "role": "comparison", "setting": slug, "parameter": comparison.parameter,
                 "value": value, "width": size, "height": size, "seconds": 2.5 + index, "seed": 1234,
                 "model": "stand-in/test-images", "device": "a test machine (stand-in images)",
                 "call": {"prompt": "a red fox sitting on a mossy log in a misty forest", comparison.parameter: value},
+                "variants": variants,
             })  # fmt: skip
     manifest = {"schema": 1, "images": sorted(entries, key=lambda entry: entry["file"])}
     (figures / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")

@@ -176,3 +176,24 @@ def test_a_phone_shows_the_page_without_horizontal_scrolling(open_page, path):
 def _luminance(css_colour: str) -> float:
     red, green, blue = (int(part) for part in css_colour[css_colour.index("(") + 1 : -1].split(",")[:3])
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+@pytest.mark.parametrize("scale, expected_width", [(1, 320), (3, 640)])
+def test_a_phone_downloads_a_small_copy_never_the_full_size_image(browser, site, scale, expected_width):
+    """srcset + sizes: a 390 px phone at 1x or 3x picks the 320 or 640 px copy, not the 1024 px image."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=scale, is_mobile=True)
+    try:
+        page = context.new_page()
+        requested = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{site.base_url}settings/{FIGURES_SLUG}/")
+        page.evaluate("document.querySelectorAll('.sg-comparison img').forEach(i => { i.loading = 'eager'; })")
+        page.wait_for_function(
+            "[...document.querySelectorAll('.sg-comparison img')].every(i => i.complete && i.naturalWidth > 0)"
+        )
+        chosen = page.locator(".sg-comparison img").evaluate_all("all => all.map(i => i.currentSrc)")
+        assert chosen and all(src.endswith(f".{expected_width}w.webp") for src in chosen), chosen
+        full_size = [url for url in requested if re.search(r"-\d+\.webp$", url)]
+        assert full_size == [], full_size
+    finally:
+        context.close()
