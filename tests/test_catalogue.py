@@ -145,7 +145,8 @@ def test_each_comparison_is_accepted_by_its_pipeline(catalogue):
         elif comparison.parameter != "seed":
             assert comparison.parameter in parameters, f"{item.slug}: {pipeline.__name__} has no {comparison.parameter}"
             annotation = parameters[comparison.parameter].annotation
-            for value in comparison.values:
+            swept = comparison.sweep.values if comparison.sweep else []
+            for value in [*comparison.values, *swept]:
                 assert _accepts(annotation, value), f"{item.slug}: {comparison.parameter}={value!r} vs {annotation}"
         for name, value in comparison.arguments.items():
             assert name in parameters, f"{item.slug}: {pipeline.__name__} has no argument {name}"

@@ -33,7 +33,15 @@ from .conftest import BIN, ROOT, run_tool
 
 COMMITTED = ROOT / "settings" / SCHEMA_FILE_NAME
 GOLDEN_SETTING = ROOT / "tests" / "golden" / "inference-steps.yml"
-MODELS = [model.Setting, model.ValueRange, model.Choice, model.ModelRecommendation, model.Comparison, model.Source]
+MODELS = [
+    model.Setting,
+    model.ValueRange,
+    model.Choice,
+    model.ModelRecommendation,
+    model.Comparison,
+    model.Sweep,
+    model.Source,
+]
 
 # Every keyword draft-07 defines; anything else (2019-09/2020-12 keywords, pydantic's own
 # names) would be ignored or misread by the YAML language server.

@@ -251,4 +251,7 @@ def test_cli_validates_named_files_with_their_neighbours(tmp_path):
 def test_comparison_with_its_own_model_must_name_the_pipeline(tmp_path):
     text = GOOD.replace("  values: [4, 25]", "  values: [4, 25]\n  model: black-forest-labs/FLUX.1-dev")
     problems = problems_for(tmp_path, {"x.yml": text})
-    assert any(p.startswith("x.yml:21:10: comparison.model: a comparison that sets `model` must also set `pipeline`") for p in problems), problems
+    assert any(
+        p.startswith("x.yml:21:10: comparison.model: a comparison that sets `model` must also set `pipeline`")
+        for p in problems
+    ), problems

@@ -82,9 +82,7 @@ def test_large_images_get_smaller_copies_for_srcset(tmp_path, tiny_model):
     assert run_figures(project, "--only", "steps").code == 0
 
     entry = json.loads((project / "figures" / "manifest.json").read_text("utf-8"))["images"][0]
-    assert entry["variants"] == [
-        {"file": entry["file"].replace(".webp", ".320w.webp"), "width": 320, "height": 320}
-    ]
+    assert entry["variants"] == [{"file": entry["file"].replace(".webp", ".320w.webp"), "width": 320, "height": 320}]
     from PIL import Image
 
     assert Image.open(project / "figures" / entry["variants"][0]["file"]).size == (320, 320)

@@ -91,11 +91,13 @@ def run(args) -> int:
         return 1
     for line in plan_lines(planned, only_pending=args.check):
         print(line)
-    print(counts(planned.states))
-    if args.check and planned.todo:
+    print(counts(planned.states, planned.sweep_states))
+    pending = {"figure": len(planned.todo), "sweep": len(planned.sweeps_todo)}
+    named = [f"{n} {what}{'s' if n != 1 else ''}" for what, n in pending.items() if n]
+    if args.check and named:
+        verb = "is" if sum(pending.values()) == 1 else "are"
         print(
-            f"{len(planned.todo)} figure{'s are' if len(planned.todo) != 1 else ' is'} missing or stale; "
-            "run `make figures` on a GPU machine, or the Figures workflow",
+            f"{' and '.join(named)} {verb} missing or stale; run `make figures` on a GPU machine, or the Figures workflow",
             file=sys.stderr,
         )
         return 1

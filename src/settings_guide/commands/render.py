@@ -18,5 +18,7 @@ def run(args) -> int:
 
     site = generate_site(ProjectPaths.at(args.root))
     changed = sum(write_text_atomic(args.out / page.path, page.markdown) for page in site.pages)
+    # The sweep charts exist only in the build; a builder without our plugin needs them beside the pages.
+    changed += sum(write_text_atomic(args.out / path, text) for path, text in site.generated_files.items())
     print(f"{len(site.pages)} pages in {args.out} ({changed} changed)")
     return 0

@@ -14,9 +14,10 @@ from pathlib import Path
 from ..atomic import write_bytes_atomic
 from ..settings.load import find_setting_files, load_settings
 from ..settings.rules import slugify
-from .manifest import MANIFEST_NAME, file_sha256, read_manifest, write_manifest
+from .manifest import MANIFEST_NAME, file_sha256, read_manifest, read_sweeps, write_manifest
 from .plan import FigureError, JobState, ModelResolver, Plan, job_state, plan_figures
 from .spec import DEFAULTS_NAME, Overrides, all_specs, load_defaults
+from .sweep import SweepState, sweep_state
 
 LOCK_NAME = ".lock"
 
@@ -39,17 +40,24 @@ class BuildOptions:
 
 @dataclass
 class Planned:
-    """The whole plan, the part this run is responsible for, and each of its images' state."""
+    """The whole plan, the part this run is responsible for, and each of its images' and sweeps' state."""
 
     full: Plan
     selected: Plan
     states: list[JobState]
     entries: dict[str, dict]
     unplanned: list[str] = field(default_factory=list)  # manifest entries and images no setting asks for
+    sweeps: dict[str, dict] = field(default_factory=dict)  # the manifest's sweep records, by setting
+    sweep_states: list[SweepState] = field(default_factory=list)
+    unplanned_sweeps: list[str] = field(default_factory=list)  # records of settings that no longer sweep
 
     @property
     def todo(self) -> list[JobState]:
         return [state for state in self.states if state.state != "fresh"]
+
+    @property
+    def sweeps_todo(self) -> list[SweepState]:
+        return [state for state in self.sweep_states if state.state != "fresh"]
 
 
 def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = True) -> Planned:
@@ -79,9 +87,22 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
         selected = selected.shard(*options.shard, pending=pending)
         mine = {id(job) for job in selected.jobs}
         states = [state for state in states if id(state.job) in mine]
+    sweeps = read_sweeps(options.figures_dir)
+    sweep_states = [sweep_state(sweep, sweeps.get(sweep.spec.slug)) for sweep in selected.sweeps]
     if options.force:
         states = [JobState(s.job, "stale", "--force") if s.state == "fresh" else s for s in states]
-    return Planned(full, selected, states, entries, unplanned_files(full, entries, options.figures_dir))
+        sweep_states = [SweepState(s.sweep, "stale", "--force") if s.state == "fresh" else s for s in sweep_states]
+    swept = {sweep.spec.slug for sweep in full.sweeps}
+    return Planned(
+        full,
+        selected,
+        states,
+        entries,
+        unplanned_files(full, entries, options.figures_dir),
+        sweeps,
+        sweep_states,
+        sorted(set(sweeps) - swept),
+    )
 
 
 def unplanned_files(plan: Plan, entries: dict[str, dict], figures_dir: Path) -> list[str]:
@@ -102,20 +123,28 @@ def plan_dtype(options: BuildOptions, device: str | None) -> str | None:
 
 
 def plan_lines(planned: Planned, only_pending: bool = False) -> list[str]:
-    """One line per image, ``state  file  (why)``, then the files a run would remove."""
+    """One line per image and sweep, ``state  what  (why)``, then what a run would remove."""
     lines = []
-    for state in planned.states:
-        if only_pending and state.state == "fresh":
+    described = [(s.state, s.job.file, s.reason) for s in planned.states]
+    described += [(s.state, f"sweep of {s.sweep.spec.slug}", s.reason) for s in planned.sweep_states]
+    for state, what, reason in described:
+        if only_pending and state == "fresh":
             continue
-        why = f"  ({state.reason})" if state.reason else ""
-        lines.append(f"{state.state:<8} {state.job.file}{why}")
+        why = f"  ({reason})" if reason else ""
+        lines.append(f"{state:<8} {what}{why}")
     lines += [f"{'remove':<8} {name}  (no setting asks for it)" for name in planned.unplanned]
+    lines += [f"{'remove':<8} sweep of {slug}  (its setting has no sweep now)" for slug in planned.unplanned_sweeps]
     return lines
 
 
-def counts(states: list[JobState]) -> str:
+def counts(states: list[JobState], sweep_states: list[SweepState] = ()) -> str:
+    text = _tally(states, "images")
+    return text + f"; {_tally(sweep_states, 'sweeps')}" if sweep_states else text
+
+
+def _tally(states, what: str) -> str:
     tally = {name: sum(s.state == name for s in states) for name in ("fresh", "missing", "stale")}
-    return f"{len(states)} images: {tally['fresh']} fresh, {tally['missing']} missing, {tally['stale']} stale"
+    return f"{len(states)} {what}: {tally['fresh']} fresh, {tally['missing']} missing, {tally['stale']} stale"
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -147,7 +176,24 @@ def tidy(planned: Planned, figures_dir: Path) -> int:
             if path.parent != figures_dir and not any(path.parent.iterdir()):
                 path.parent.rmdir()
         planned.entries.pop(name, None)
-    return len(planned.unplanned)
+    for slug in planned.unplanned_sweeps:
+        planned.sweeps.pop(slug, None)
+    return len(planned.unplanned) + len(planned.unplanned_sweeps)
+
+
+def measure_sweeps(planned: Planned, figures_dir: Path) -> int:
+    """Measure each selected sweep that is not current once all its images are; returns how many. Under the lock."""
+    from .measure import measure_sweep  # NumPy and Pillow: only when there is something to measure
+
+    measured = 0
+    for state in planned.sweeps_todo:
+        sweep = state.sweep
+        if all(job_state(job, planned.entries.get(job.file), figures_dir).state == "fresh" for job in sweep.jobs):
+            planned.sweeps[sweep.spec.slug] = measure_sweep(sweep, planned.entries, figures_dir)
+            measured += 1
+    if measured:
+        write_manifest(figures_dir, planned.entries, planned.sweeps)
+    return measured
 
 
 def build_figures(options: BuildOptions) -> int:
@@ -168,17 +214,20 @@ def build_figures(options: BuildOptions) -> int:
         folders.update(run.fetch_models(missing_models))
         removed = tidy(planned, options.figures_dir)
         if removed:
-            write_manifest(options.figures_dir, planned.entries)
+            write_manifest(options.figures_dir, planned.entries, planned.sweeps)
         summary = _generate_with_progress(run, planned, folders, options.figures_dir, device)
+        measured = measure_sweeps(planned, options.figures_dir)
     finally:
         lock.release()
     for outcome in summary.failed:
         print(f"failed: {outcome.job.file}: {outcome.message}", file=sys.stderr)
     cached = len(planned.states) - len(planned.todo)
-    print(
-        f"generated {summary.generated}, cached {cached}, failed {len(summary.failed)}"
-        f"{f', removed {removed}' if removed else ''} ({time.perf_counter() - started:.1f} s on {device})"
-    )
+    done = [f"generated {summary.generated}", f"cached {cached}", f"failed {len(summary.failed)}"]
+    if removed:
+        done.append(f"removed {removed}")
+    if measured:
+        done.append(f"measured {measured} sweep{'s' if measured != 1 else ''}")
+    print(f"{', '.join(done)} ({time.perf_counter() - started:.1f} s on {device})")
     return 1 if summary.failed else 0
 
 
@@ -216,6 +265,7 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
         if not (folder / MANIFEST_NAME).is_file():
             raise FigureError(f"--merge {folder}: no manifest.json there; pass the figures folder of a shard run")
     shard_entries = [(folder, read_manifest(folder)) for folder in folders]
+    shard_sweeps = [read_sweeps(folder) for folder in folders]
     dtype = plan_dtype(options, options.device)
     lock = figures_lock(options.figures_dir)
     try:
@@ -228,17 +278,30 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
                 image = folder / job.file
                 if entry and entry.get("key") == job.key and image.is_file() and file_sha256(image) == entry["sha256"]:
                     for variant in entry.get("variants", []):
-                        write_bytes_atomic(options.figures_dir / variant["file"], (folder / variant["file"]).read_bytes())
+                        write_bytes_atomic(
+                            options.figures_dir / variant["file"], (folder / variant["file"]).read_bytes()
+                        )
                     write_bytes_atomic(options.figures_dir / job.file, image.read_bytes())
                     planned.entries[job.file] = entry
                     merged += 1
                     break
+        # A shard measures the sweeps of the settings it made; adopt each record that matches this plan.
+        adopted = 0
+        for state in planned.sweeps_todo:
+            slug = state.sweep.spec.slug
+            record = next(
+                (r[slug] for r in shard_sweeps if sweep_state(state.sweep, r.get(slug)).state == "fresh"), None
+            )
+            if record is not None:
+                planned.sweeps[slug] = record
+                adopted += 1
         removed = tidy(planned, options.figures_dir)
-        write_manifest(options.figures_dir, planned.entries)
+        write_manifest(options.figures_dir, planned.entries, planned.sweeps)
     finally:
         lock.release()
     print(
         f"merged {merged} images from {len(folders)} folders; {len(planned.todo) - merged} still missing or stale"
+        f"{f'; {adopted} of {len(planned.sweeps_todo)} sweeps measured' if planned.sweeps_todo else ''}"
         f"{f'; removed {removed}' if removed else ''}"
     )
     return 0

@@ -1,7 +1,8 @@
 """``figures/manifest.json``: how each image was made. Read and written atomically, sorted and stable.
 
-One entry per image, keyed by its file. Unchanged entries are written back byte for byte, so
-a pull request's diff shows exactly the images that were made again.
+One entry per image, keyed by its file, then one per sweep (the numbers its chart shows), keyed
+by setting. Unchanged entries are written back byte for byte, so a pull request's diff shows
+exactly the images that were made again and the sweeps that were measured again.
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ MANIFEST_SCHEMA = 1
 
 
 def read_manifest(figures_dir: Path) -> dict[str, dict]:
-    """Entries by file (relative to the figures folder); empty when there is no manifest yet."""
+    """Image entries by file (relative to the figures folder); empty when there is no manifest yet."""
+    return _read(figures_dir)[0]
+
+
+def read_sweeps(figures_dir: Path) -> dict[str, dict]:
+    """Sweep measurements by setting slug (see figures/sweep.py); empty when there are none yet."""
+    return _read(figures_dir)[1]
+
+
+def _read(figures_dir: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     path = Path(figures_dir) / MANIFEST_NAME
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        return {}
+        return {}, {}
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -42,24 +52,32 @@ def read_manifest(figures_dir: Path) -> dict[str, dict]:
             ]
         ) from None
     images = data.get("images") if isinstance(data, dict) else None
-    if not isinstance(images, list) or not all(isinstance(e, dict) and isinstance(e.get("file"), str) for e in images):
-        raise ProblemsFound(
-            [
-                Problem(
-                    display_path(path),
-                    1,
-                    1,
-                    "images",
-                    "expected a list of entries, each with a `file`; restore it from git",
-                )
-            ]
-        )
-    return {entry["file"]: entry for entry in images}
+    if not _entries_with(images, "file"):
+        raise ProblemsFound([_shape_problem(path, "images", "each with a `file`")])
+    sweeps = data.get("sweeps", [])
+    if not _entries_with(sweeps, "setting") or not all(isinstance(s.get("points"), list) for s in sweeps):
+        raise ProblemsFound([_shape_problem(path, "sweeps", "each with a `setting` and its `points`")])
+    return {entry["file"]: entry for entry in images}, {sweep["setting"]: sweep for sweep in sweeps}
 
 
-def write_manifest(figures_dir: Path, entries: dict[str, dict]) -> bool:
-    """Write all entries sorted by file, atomically; False when nothing changed."""
-    data = {"schema": MANIFEST_SCHEMA, "images": [entries[name] for name in sorted(entries)]}
+def _entries_with(value: Any, key: str) -> bool:
+    return isinstance(value, list) and all(isinstance(e, dict) and isinstance(e.get(key), str) for e in value)
+
+
+def _shape_problem(path: Path, field: str, what: str) -> Problem:
+    return Problem(display_path(path), 1, 1, field, f"expected a list of entries, {what}; restore it from git")
+
+
+def write_manifest(figures_dir: Path, entries: dict[str, dict], sweeps: dict[str, dict] | None = None) -> bool:
+    """Write all entries sorted by file, and the sweeps by setting, atomically; False when nothing changed.
+
+    ``sweeps=None`` keeps the sweep measurements the manifest holds: writing images never drops them.
+    """
+    if sweeps is None:
+        sweeps = read_sweeps(figures_dir)
+    data: dict[str, Any] = {"schema": MANIFEST_SCHEMA, "images": [entries[name] for name in sorted(entries)]}
+    if sweeps:
+        data["sweeps"] = [sweeps[slug] for slug in sorted(sweeps)]
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     return write_text_atomic(Path(figures_dir) / MANIFEST_NAME, text)
 
@@ -95,7 +113,7 @@ def image_entry(
         "sha256": sha256,
         **run,
     }
-    if spec.role == "comparison":
+    if spec.role in ("comparison", "sweep"):
         entry.update(setting=spec.slug, parameter=spec.parameter, value=spec.value)
     if batch_seeds and len(batch_seeds) > 1:
         # One call made several images: its generator was one CPU torch.Generator per seed, in this order.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ProblemsFound
-from .spec import FigureSpec
+from .spec import FigureSpec, SweepSpec
 
 KEY_SCHEMA = 1  # bump when the meaning of an input changes, so every image is made again
 INPUTS_DIR = "_inputs"  # input images of image-to-image comparisons; no setting slug starts with "_"
@@ -129,6 +129,20 @@ class Plan:
     def files(self) -> set[str]:
         return {job.file for job in self.jobs}
 
+    @property
+    def sweeps(self) -> list[SweepPlan]:
+        """Each sweep whose images are all in this plan (a shard keeps a setting's images together)."""
+        members: dict[SweepSpec, list[FigureJob]] = {}
+        for job in self.jobs:
+            if job.spec.sweep is not None:
+                members.setdefault(job.spec.sweep, []).append(job)
+        sweeps = []
+        for spec, jobs in members.items():
+            by_value = [next((job for job in jobs if job.spec.value == value), None) for value in spec.values]
+            if None not in by_value:
+                sweeps.append(SweepPlan(spec, tuple(by_value)))
+        return sweeps
+
     def only(self, slugs: set[str]) -> Plan:
         """The jobs of some settings plus the input images they need."""
         chosen = [job for job in self.jobs if job.spec.slug in slugs]
@@ -151,6 +165,18 @@ class Plan:
         return Plan(tuple(job for job in self.jobs if id(job) in mine))
 
 
+@dataclass(frozen=True)
+class SweepPlan:
+    """A sweep and the job that makes the image of each of its values, in the sweep's order."""
+
+    spec: SweepSpec
+    jobs: tuple[FigureJob, ...]
+
+    @property
+    def reference_job(self) -> FigureJob:
+        return self.jobs[self.spec.values.index(self.spec.reference)]
+
+
 def _with_inputs(chosen: list[FigureJob], every: tuple[FigureJob, ...]) -> tuple[FigureJob, ...]:
     needed = {id(job) for job in chosen} | {id(job.input_job) for job in chosen if job.input_job}
     return tuple(job for job in every if id(job) in needed)
@@ -170,7 +196,7 @@ def _connected_groups(jobs: tuple[FigureJob, ...]) -> list[list[FigureJob]]:
             group_of[find(f"setting:{job.spec.slug}")] = find(f"input:{job.input_job.key}")
     members: dict[str, list[FigureJob]] = {}
     for job in jobs:
-        name = f"setting:{job.spec.slug}" if job.spec.role == "comparison" else f"input:{job.key}"
+        name = f"input:{job.key}" if job.spec.role == "input" else f"setting:{job.spec.slug}"
         members.setdefault(find(name), []).append(job)
     return list(members.values())
 

@@ -198,6 +198,7 @@ class Pipelines:
         self.device, self.folders = device, folders
         self._loaded: tuple | None = None
         self._by_class: dict[type, Any] = {}
+        self.warm: set[int] = set()  # ids of the pipelines that have run since loading
 
     def for_job(self, job: FigureJob):
         source, dtype = job.source, TORCH_DTYPES[job.spec.dtype]
@@ -208,7 +209,7 @@ class Pipelines:
             folder = self.folders[(source.model, source.revision)]
             pipe = cls.from_pretrained(folder, **{_DTYPE_KEYWORD: dtype}).to(self.device)
             pipe.set_progress_bar_config(disable=True)
-            self._loaded, self._by_class = wanted, {type(pipe): pipe}
+            self._loaded, self._by_class, self.warm = wanted, {type(pipe): pipe}, set()
         target = task_class(pipeline_class(source.pipeline), job.spec.task)
         if target not in self._by_class:
             base = next(iter(self._by_class.values()))
@@ -224,7 +225,7 @@ class Pipelines:
 
     def release(self, collect: bool = True) -> None:
         """Drop the loaded model; collecting garbage (0.1-0.2 s) pays only before loading another one."""
-        loaded, self._loaded, self._by_class = self._loaded, None, {}
+        loaded, self._loaded, self._by_class, self.warm = self._loaded, None, {}, set()
         if loaded is not None and collect:
             free_memory()
 
@@ -281,10 +282,12 @@ def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJo
     )
     groups: dict[tuple, list[list[FigureJob]]] = {}
     for _, job in ordered:
+        # A sweep image's seconds are charted: it runs alone rather than sharing a call's time.
+        together = job.file if job.spec.sweep is not None else canonical_json({**job.inputs, "seed": None})
         signature = (
             models[(job.source.model, job.source.revision, job.spec.dtype)],
             job.spec.role != "input",
-            canonical_json({**job.inputs, "seed": None}),
+            together,
         )
         runs = groups.setdefault(signature, [[]])
         if len(runs[-1]) == limit:
@@ -320,6 +323,21 @@ def call_pipeline(pipe, arguments: dict[str, Any], seeds: list[int]) -> list[tup
     images = np.asarray(output.images, dtype=np.float32)
     flagged = getattr(output, "nsfw_content_detected", None) or [False] * len(seeds)
     return [(images[index], seconds, bool(flagged[index])) for index in range(len(seeds))]
+
+
+def warm_up(pipe, arguments: dict[str, Any]) -> None:
+    """One untimed call, so that the first timed image does not pay for the device's first-use setup.
+
+    Text-to-image runs one step; image-to-image keeps its steps (a single one, times `strength`, is
+    no step at all). Best effort: a real problem shows up again in the timed call, which reports it.
+    """
+    quick = dict(arguments)
+    if "image" not in quick and "num_inference_steps" in call_parameters(type(pipe)):
+        quick["num_inference_steps"] = 1
+    try:
+        pipe(**quick, generator=torch.Generator("cpu").manual_seed(0))
+    except Exception:
+        free_memory()
 
 
 def is_out_of_memory(error: BaseException) -> bool:
@@ -394,6 +412,8 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
         arguments, recorded = call_arguments(pipe, first, figures_dir)
         seeds = [job.spec.seed for job in batch]
         with scheduler_swapped(pipe, first.spec.scheduler):
+            if first.spec.sweep is not None and id(pipe) not in pipelines.warm:
+                warm_up(pipe, arguments)
             call_seeds: list[list[int]] = []  # per image, the seeds of the call that made it
 
             def call(start: int, n: int):
@@ -402,6 +422,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
                 return results
 
             results = call_with_retries(call, len(batch), lambda: enable_vae_slicing(pipe))
+        pipelines.warm.add(id(pipe))
     except Exception as error:  # one batch's failure (a bad argument value, a scheduler clash) ends only it
         reason = (
             "out of memory even one image at a time with VAE slicing"

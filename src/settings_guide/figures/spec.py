@@ -139,10 +139,22 @@ Origin = tuple[Any, tuple]  # (LoadedSetting or LoadedDefaults, location inside 
 
 
 @dataclass(frozen=True)
+class SweepSpec:
+    """A comparison's sweep: which values are measured against which reference (see figures/sweep.py)."""
+
+    slug: str
+    parameter: str
+    values: tuple[Any, ...]
+    reference: Any
+    threshold: float
+    reference_label: str | None = None
+
+
+@dataclass(frozen=True)
 class FigureSpec:
     """Everything one image depends on, before any model is looked at."""
 
-    role: Literal["comparison", "input"]
+    role: Literal["comparison", "sweep", "input"]  # sweep: an image only the sweep's chart uses
     task: str
     model: str
     revision: str
@@ -160,6 +172,7 @@ class FigureSpec:
     slug: str | None = None
     parameter: str | None = None
     value: Any = None
+    sweep: SweepSpec | None = None  # set on every image of a sweep: its seconds are charted, so it runs alone
     origins: dict[str, Origin | None] = field(default_factory=dict, compare=False, repr=False)
 
     def problem(self, name: str, message: str) -> Problem | None:
@@ -205,7 +218,7 @@ def input_spec(defaults: LoadedDefaults, overrides: Overrides) -> FigureSpec:
 def comparison_specs(
     item: LoadedSetting, defaults: LoadedDefaults, overrides: Overrides = Overrides()
 ) -> list[FigureSpec]:
-    """One spec per compared value of a setting, in the order the page shows them."""
+    """One spec per compared value, in the order the page shows them, then one per sweep value not among them."""
     comparison = item.setting.comparison
     if comparison is None:
         return []
@@ -275,27 +288,53 @@ def comparison_specs(
         slug=item.slug,
         parameter=comparison.parameter,
     )
+    # A sweep's values that the comparison already shows reuse its images (same inputs, same file).
+    sweep = None
+    compared = [("comparison", ("values", index), value) for index, value in enumerate(comparison.values)]
+    if comparison.sweep is not None:
+        declared = comparison.sweep
+        sweep = SweepSpec(
+            item.slug,
+            comparison.parameter,
+            tuple(declared.values),
+            declared.reference,
+            declared.threshold,
+            declared.reference_label,
+        )
+        compared += [
+            ("sweep", ("sweep", "values", index), value)
+            for index, value in enumerate(declared.values)
+            if value not in comparison.values
+        ]
     specs: list[FigureSpec] = []
-    for index, value in enumerate(comparison.values):
+    for role, value_loc, value in compared:
         changes: dict[str, Any] = {}
-        value_origins = {comparison.parameter: at("parameter"), "value": at("values", index)}
+        value_origins = {comparison.parameter: at("parameter"), "value": at(*value_loc)}
         if comparison.parameter == "seed":
             if isinstance(value, int) and value >= 0:
                 changes["seed"] = value
         elif comparison.parameter == "scheduler":
             if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
                 changes["scheduler"] = value
-                value_origins["scheduler"] = at("values", index)
+                value_origins["scheduler"] = at(*value_loc)
         elif comparison.parameter in SIZE_ARGUMENTS:
             if not _bad_size(value):
                 changes[comparison.parameter] = value
         else:
             changes["arguments"] = {**arguments, comparison.parameter: value}
         if not changes:
-            problems.append(_problem(at("values", index), _BAD_VALUE[comparison.parameter](value)))
+            problems.append(_problem(at(*value_loc), _BAD_VALUE[comparison.parameter](value)))
             continue
+        in_sweep = sweep if sweep is not None and value in sweep.values else None
         specs.append(
-            replace(common, **{"arguments": arguments, **changes}, value=value, origins={**origins, **value_origins})
+            replace(
+                common,
+                **{"arguments": arguments, **changes},
+                role=role,
+                value=value,
+                sweep=in_sweep,
+                origins={**origins, **value_origins},
+            )
         )
     if problems:
         raise ProblemsFound(problems)

@@ -28,6 +28,7 @@ class RenderedPage:
     path: str  # relative to the docs folder, e.g. "settings/inference-steps.md"
     markdown: str
     setting: LoadedSetting | None = None  # None for the index
+    files: tuple[tuple[str, str], ...] = ()  # (path inside the site, text) of files the page shows, e.g. charts
 
 
 def page_path(slug: str) -> str:
@@ -65,7 +66,8 @@ def render_setting_page(
     related = item.setting.related if related is None else related
     comparison = item.setting.comparison
     if figures is None and comparison:
-        figures = pending_figures(comparison.parameter, comparison.values)
+        sweep_values = len(comparison.sweep.values) if comparison.sweep else 0
+        figures = pending_figures(comparison.parameter, comparison.values, sweep_values)
     markdown = environment.get_template(PAGE_TEMPLATE).render(
         slug=item.slug,
         setting=item.setting,
@@ -73,7 +75,8 @@ def render_setting_page(
         related=[(slug, names[slug]) for slug in related if slug in names],
         site_root="../../",  # setting pages live at /settings/<slug>/
     )
-    return RenderedPage(path=page_path(item.slug), markdown=markdown, setting=item)
+    files = figures.sweep.files if figures and figures.sweep else ()
+    return RenderedPage(path=page_path(item.slug), markdown=markdown, setting=item, files=files)
 
 
 def render_index_page(environment: jinja2.Environment, loaded: list[LoadedSetting]) -> RenderedPage:

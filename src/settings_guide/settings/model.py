@@ -123,6 +123,7 @@ ArgumentValue = Annotated[
     ),
 ]
 Seed = Annotated[int, BeforeValidator(_yaml_number), Field(strict=True, ge=0, lt=2**63)]
+Threshold = Annotated[float, BeforeValidator(_yaml_number), Field(strict=True, gt=0, lt=1)]
 HttpsUrl = Annotated[Text, Field(pattern=r"""^https://[^\s<>"'`]+$""", max_length=500)]
 
 
@@ -144,6 +145,28 @@ class Choice(_Strict):
 
     value: ShortText = Field(description="The option as users type it, e.g. `DPM++ 2M Karras`.")
     description: Markdown = Field(description="What this option does and when to pick it (Markdown).")
+
+
+class Sweep(_Strict):
+    """A longer run of values, each image measured against a reference image: the page charts it."""
+
+    values: Annotated[list[Number], Field(min_length=3, max_length=20)] = Field(
+        description="The values to render and measure, 3 to 20, from low to high, inside the declared `ranges`; "
+        "values also in the comparison reuse its images."
+    )
+    reference: Number = Field(
+        description="The value whose image the others are measured against, one of `values`: the largest for a "
+        "setting that converges (e.g. 100 steps), else the recommended value."
+    )
+    reference_label: ShortText | None = Field(
+        default=None,
+        description="What the reference is, if not simply the reference, e.g. `recommended value`; plain text.",
+    )
+    threshold: Threshold = Field(
+        default=0.05,
+        description="The difference (1 − SSIM) that counts as close to the reference; the chart marks the values "
+        "within it. 0.05 means within 5 %.",
+    )
 
 
 class Comparison(_Strict):
@@ -175,6 +198,10 @@ class Comparison(_Strict):
     )
     arguments: dict[Annotated[str, Field(pattern=_IDENTIFIER)], ArgumentValue] = Field(
         default_factory=dict, description="Fixed extra pipeline call arguments for every image."
+    )
+    sweep: Sweep | None = Field(
+        default=None,
+        description="Numeric settings: more values to measure against a reference image, charted under the comparison.",
     )
 
 

@@ -82,6 +82,49 @@ def _check_comparison(setting: Setting) -> Iterator[Finding]:
             ("comparison", "arguments", comparison.parameter),
             "this argument is the one being compared; remove it here",
         )
+    if comparison.sweep:
+        yield from _check_sweep(setting)
+
+
+# A sweep measures images against each other pixel by pixel: same seed, same size, same kind of value.
+_UNSWEEPABLE = {"seed": "seed", "width": "size", "height": "size"}
+
+
+def _check_sweep(setting: Setting) -> Iterator[Finding]:
+    comparison, sweep = setting.comparison, setting.comparison.sweep
+    if setting.value_type not in ("integer", "number"):
+        yield (
+            ("comparison", "sweep"),
+            f"a sweep measures numeric settings only, and this one's value_type is {setting.value_type!r}; remove `sweep`",
+        )
+        return
+    if comparison.parameter in _UNSWEEPABLE:
+        yield (
+            ("comparison", "sweep"),
+            f"a sweep compares images of the same {_UNSWEEPABLE[comparison.parameter]}, so it cannot vary "
+            f"`{comparison.parameter}`; remove `sweep`",
+        )
+        return
+    low, high = (setting.ranges[0].min, setting.ranges[-1].max) if setting.ranges else (None, None)
+    for index, value in enumerate(sweep.values):
+        loc = ("comparison", "sweep", "values", index)
+        problems = list(_check_type(setting, value, loc))
+        yield from problems
+        if problems:
+            continue
+        if low is not None and not low <= value <= high:
+            yield loc, f"{value} lies outside the declared ranges ({low} – {high}); widen a range or pick another value"
+        elif index and value <= sweep.values[index - 1]:
+            yield (
+                loc,
+                f"{value} comes after {sweep.values[index - 1]}; list the sweep's values from low to high, each once",
+            )
+    yield from _check_type(setting, sweep.reference, ("comparison", "sweep", "reference"))
+    if sweep.reference not in sweep.values:
+        yield (
+            ("comparison", "sweep", "reference"),
+            f"the reference {sweep.reference} is not one of the sweep's values; add it to `values` or pick one of them",
+        )
 
 
 def check_catalogue(loaded: list[LoadedSetting]) -> Iterator[tuple[LoadedSetting, tuple, str]]:

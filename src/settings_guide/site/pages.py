@@ -35,6 +35,11 @@ class GeneratedSite:
     figure_files: list[Path]  # images to publish, under the figures folder
 
     @property
+    def generated_files(self) -> dict[str, str]:
+        """Files the pages show that exist only in the build (sweep charts), by path inside the site."""
+        return {path: text for page in self.pages for path, text in page.files}
+
+    @property
     def page_paths(self) -> set[str]:
         return {page.path for page in self.pages}
 

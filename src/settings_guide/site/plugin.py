@@ -50,6 +50,8 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
                 yaml_path = Path(self.paths.root, page.setting.source_path)
                 generated.edit_uri = Path(os.path.relpath(yaml_path, config.docs_dir)).as_posix()
             files.append(generated)
+        for path, text in self.site.generated_files.items():
+            files.append(File.generated(config, path, content=text))
         for image in self.site.figure_files:
             files.append(
                 File(

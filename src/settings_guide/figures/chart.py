@@ -1,0 +1,220 @@
+"""A sweep's numbers -> an SVG chart: difference to the reference and seconds, against the value.
+
+Pure text output, no plotting library, so the site build stays light. The page shows one chart
+per Material palette (``#only-light`` / ``#only-dark``): each is drawn on a transparent
+background in colours that keep their contrast on that palette's page colour. Lines differ in
+style and marker as well as colour, so the chart does not depend on telling colours apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+from .sweep import METRIC, Reading, percent
+
+WIDTH, HEIGHT = 640, 410
+LEFT, RIGHT, TOP, BOTTOM = 64, 576, 100, 348  # the plot area; axes and labels around it
+BAND_OPACITY = 0.16
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: str  # the page colour the chart sits on (Material's): contrast checks, halos behind labels
+    ink: str  # text and axes: at least 4.5:1 on the background
+    muted: str  # tick labels: at least 4.5:1 too
+    grid: str  # decorative
+    difference: str  # the difference line: at least 3:1
+    seconds: str  # the seconds line: at least 3:1
+
+
+LIGHT = Palette("#ffffff", "#1f2328", "#4f5863", "#d8dee4", "#3949ab", "#a34e00")
+DARK = Palette("#1e2129", "#e8eaf0", "#b4bac6", "#3a4050", "#9fa8ff", "#f5a54a")  # Material slate
+
+
+def sweep_chart_svg(reading: Reading, palette: Palette, title: str = "") -> str:
+    """The chart as a standalone SVG document; ``title`` becomes its accessible name."""
+    x = _x_scale(reading.values)
+    difference_ticks = _nice_ticks(max(*reading.differences, reading.threshold * 1.5))
+    timed = [s for s in reading.seconds if isinstance(s, (int, float))]
+    seconds_ticks = _nice_ticks(max(timed) * 1.1) if timed and max(timed) > 0 else []  # headroom for labels
+    y_difference = _linear(0, difference_ticks[-1], BOTTOM, TOP)
+    y_seconds = _linear(0, seconds_ticks[-1], BOTTOM, TOP) if seconds_ticks else None
+    p = palette
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'font-family="{FONT}" font-size="13" fill="{p.ink}">',
+        f"<title>{escape(title)}</title>" if title else "",
+    ]
+
+    # 1. The run of values within the threshold, behind everything else.
+    if reading.low != reading.high:
+        left, right = x(reading.values[reading.low]), x(reading.values[reading.high])
+        parts.append(
+            f'<rect x="{left:.1f}" y="{TOP}" width="{right - left:.1f}" height="{BOTTOM - TOP}" '
+            f'fill="{p.difference}" fill-opacity="{BAND_OPACITY}"/>'
+        )
+
+    # 2. Grid and axes: difference on the left, seconds on the right, the value along the bottom.
+    for tick in difference_ticks:
+        y = y_difference(tick)
+        parts.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{p.grid}"/>')
+        parts.append(_text(LEFT - 8, y + 4, f"{tick:g}", p.muted, "end"))
+    for tick in seconds_ticks:
+        parts.append(_text(RIGHT + 8, y_seconds(tick) + 4, f"{tick:g} s", p.muted, "start"))
+    for tick in _x_ticks(reading.values, x.log):
+        parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{BOTTOM}" y2="{BOTTOM + 5}" stroke="{p.ink}"/>')
+        parts.append(_text(x(tick), BOTTOM + 20, f"{tick:g}", p.muted, "middle"))
+    parts.append(
+        f'<path d="M{LEFT} {TOP}V{BOTTOM}H{RIGHT}' + (f"V{TOP}" if seconds_ticks else "") + f'" fill="none" '
+        f'stroke="{p.ink}"/>'
+    )
+    x_title = reading.parameter + (" (log scale)" if x.log else "")
+    parts.append(_text((LEFT + RIGHT) / 2, HEIGHT - 22, x_title, p.ink, "middle", 14))
+    parts.append(_text(18, (TOP + BOTTOM) / 2, f"difference ({METRIC})", p.ink, "middle", 14, rotate=-90))
+    if seconds_ticks:
+        parts.append(_text(WIDTH - 14, (TOP + BOTTOM) / 2, "seconds per image", p.ink, "middle", 14, rotate=90))
+
+    # 3. The threshold (labelled in step 5).
+    y = y_difference(reading.threshold)
+    parts.append(
+        f'<line x1="{LEFT}" x2="{RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{p.ink}" stroke-width="1.25" '
+        f'stroke-dasharray="2 4"/>'
+    )
+
+    # 4. The lines: seconds (dashed, squares) under difference (solid, circles).
+    if y_seconds is not None:
+        timed_points = [
+            (x(v), y_seconds(s)) for v, s in zip(reading.values, reading.seconds, strict=True) if s is not None
+        ]
+        parts.append(_polyline(timed_points, p.seconds, 2, "7 4"))
+        parts += [
+            f'<rect x="{px - 3.5:.1f}" y="{py - 3.5:.1f}" width="7" height="7" fill="{p.seconds}"/>'
+            for px, py in timed_points
+        ]
+    points = [(x(v), y_difference(d)) for v, d in zip(reading.values, reading.differences, strict=True)]
+    parts.append(_polyline(points, p.difference, 2.5))
+    parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{p.difference}"/>' for px, py in points]
+
+    # 5. Labels inside the plot go over the lines, on a halo of the page colour.
+    parts.append(_text(RIGHT - 6, y - 6, f"threshold {reading.threshold:g}", p.ink, "end", halo=p.background))
+
+    # 6. The measured point: the ends of the run within the threshold, ringed and labelled.
+    marked = {reading.low, reading.high} - {reading.reference_index} if reading.low != reading.high else set()
+    for index in sorted(marked):
+        px, py = points[index]
+        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="8.5" fill="none" stroke="{p.ink}" stroke-width="1.5"/>')
+        label = str(reading.values[index])
+        parts.append(_text(px, py - 14, label, p.ink, "middle", weight="600", halo=p.background))
+
+    # 7. The reference: named above the plot, a dotted line down to its point.
+    px, py = points[reading.reference_index]
+    parts.append(
+        f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{TOP - 4}" y2="{py - 6:.1f}" stroke="{p.ink}" stroke-dasharray="1 3"/>'
+    )
+    anchor = "end" if px > RIGHT - 70 else "start" if px < LEFT + 70 else "middle"
+    name = f"{reading.reference_label or 'reference'}, {reading.reference}"
+    parts.append(_text(px, TOP - 10, name, p.ink, anchor, weight="600"))
+
+    # 8. The legend, above the plot.
+    at = f"the {reading.reference_label}" if reading.reference_label else str(reading.reference)
+    legend = f"difference to the image at {at} ({METRIC}), left axis"
+    parts.append(_legend_line(LEFT, 20, p.difference, None, legend, p.ink))
+    if seconds_ticks:
+        parts.append(_legend_line(LEFT, 42, p.seconds, "7 4", "seconds per image, right axis", p.ink, square=True))
+    band = f"within {percent(reading.threshold)} of it ({METRIC} ≤ {reading.threshold:g})"
+    parts.append(
+        f'<rect x="{LEFT}" y="{64 - 11}" width="28" height="12" fill="{p.difference}" fill-opacity="{BAND_OPACITY}"/>'
+        + _text(LEFT + 36, 64, band, p.ink, "start")
+    )
+    parts.append("</svg>")
+    return "\n".join(part for part in parts if part) + "\n"
+
+
+# --- scales and ticks ---------------------------------------------------------------------------
+
+
+class _Scale:
+    def __init__(self, low: float, high: float, log: bool):
+        self.log = log
+        self._map = _linear(*(map(math.log10, (low, high)) if log else (low, high)), LEFT, RIGHT)
+
+    def __call__(self, value: float) -> float:
+        return self._map(math.log10(value) if self.log else value)
+
+
+def _x_scale(values: list[float]) -> _Scale:
+    """Log when the values are positive and span a factor of 50 or more (steps: 1 to 100), else linear."""
+    low, high = min(values), max(values)
+    log = low > 0 and high / low >= 50
+    if log:
+        margin = (math.log10(high) - math.log10(low)) * 0.03
+        return _Scale(low / 10**margin, high * 10**margin, True)
+    margin = (high - low) * 0.03 or 1
+    return _Scale(low - margin, high + margin, False)
+
+
+def _linear(domain_low: float, domain_high: float, range_low: float, range_high: float):
+    span = (domain_high - domain_low) or 1
+    return lambda value: range_low + (value - domain_low) / span * (range_high - range_low)
+
+
+def _nice_step(rough: float) -> float:
+    magnitude = 10 ** math.floor(math.log10(rough))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= rough)
+
+
+def _nice_ticks(top: float, count: int = 5) -> list[float]:
+    """0, step, 2 step, ... up to the first tick at or above ``top``."""
+    step = _nice_step(top / count if top > 0 else 1)
+    ticks = [0.0]
+    while ticks[-1] < top - 1e-12:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _x_ticks(values: list[float], log: bool) -> list[float]:
+    low, high = min(values), max(values)
+    if log:  # 1, 2, 5, 10, 20, 50, ...
+        decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+        return [m * 10**k for k in decades for m in (1, 2, 5) if low <= m * 10**k <= high]
+    step = _nice_step((high - low) / 6 or 1)
+    first = math.ceil(low / step) * step
+    return [round(first + i * step, 10) for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+# --- drawing ------------------------------------------------------------------------------------
+
+
+def _text(x, y, text, colour, anchor, size=None, rotate=None, weight=None, halo=None) -> str:
+    attributes = f'x="{x:.1f}" y="{y:.1f}" fill="{colour}" text-anchor="{anchor}"'
+    if halo:  # a rim of the page colour keeps the text legible where it crosses a line
+        attributes += f' stroke="{halo}" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
+    if size:
+        attributes += f' font-size="{size}"'
+    if weight:
+        attributes += f' font-weight="{weight}"'
+    if rotate:
+        attributes += f' transform="rotate({rotate} {x:.1f} {y:.1f})"'
+    return f"<text {attributes}>{escape(text)}</text>"
+
+
+def _polyline(points, colour: str, width: float, dashes: str | None = None) -> str:
+    coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+    dash = f' stroke-dasharray="{dashes}"' if dashes else ""
+    return (
+        f'<polyline points="{coordinates}" fill="none" stroke="{colour}" stroke-width="{width}" '
+        f'stroke-linejoin="round"{dash}/>'
+    )
+
+
+def _legend_line(x, y, colour, dashes, text, ink, square=False) -> str:
+    marker = (
+        f'<rect x="{x + 10.5}" y="{y - 8.5}" width="7" height="7" fill="{colour}"/>'
+        if square
+        else f'<circle cx="{x + 14}" cy="{y - 5}" r="4" fill="{colour}"/>'
+    )
+    line = _polyline([(x, y - 5), (x + 28, y - 5)], colour, 2.5 if not square else 2, dashes)
+    return f"{line}{marker}" + _text(x + 36, y, text, ink, "start")
