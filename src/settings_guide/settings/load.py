@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
+from typing import get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ProblemsFound
 from .model import CATEGORIES, LoadedSetting, Setting
-from .rules import check_catalogue, check_setting
+from .rules import check_catalogue, check_setting, slugify
 from .yaml_reader import YamlDocument, YamlReadError, read_yaml
 
 SETTING_SUFFIX = ".yml"
@@ -76,8 +77,6 @@ def _load_one(path: Path, shown: str) -> tuple[LoadedSetting, YamlDocument]:
 
 
 def _is_slug(text: str) -> bool:
-    from .rules import slugify
-
     return bool(text) and slugify(text) == text
 
 
@@ -140,9 +139,7 @@ def _describe_input(value) -> str:
 
 
 def _allowed_fields(loc: tuple) -> list[str]:
-    from . import model as schema
-
-    model = schema.Setting
+    model = Setting
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -152,10 +149,6 @@ def _allowed_fields(loc: tuple) -> list[str]:
 
 
 def _model_inside(annotation):
-    from typing import get_args
-
-    from pydantic import BaseModel
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
