@@ -7,8 +7,12 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` via a temporary file and ``os.replace``; False if unchanged."""
+def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
+    """Write ``data`` to ``path`` via a temporary file and ``os.replace``; False if unchanged.
+
+    ``durable`` also flushes the data to disk before the rename, so a power cut cannot leave
+    an empty file under the final name. Build output that is remade each build can skip it.
+    """
     path = Path(path)
     try:
         if path.read_bytes() == data:
@@ -20,8 +24,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -29,5 +34,5 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_text_atomic(path: Path, text: str) -> bool:
-    return write_bytes_atomic(path, text.encode("utf-8"))
+def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
+    return write_bytes_atomic(path, text.encode("utf-8"), durable=durable)

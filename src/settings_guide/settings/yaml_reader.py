@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import yaml
 
@@ -26,8 +27,7 @@ class PlainScalar(str):
     """An unquoted scalar, kept as its source text; the schema decides its type."""
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):  # a tuple: one is made for every node of every file
     line: int  # 1-based
     column: int  # 1-based
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..pages.render import RenderedPage, make_environment, render_site_pages
@@ -39,12 +40,16 @@ class GeneratedSite:
         """Files the pages show that exist only in the build (sweep charts), by path inside the site."""
         return {path: text for page in self.pages for path, text in page.files}
 
-    @property
+    @cached_property
     def page_paths(self) -> set[str]:
         return {page.path for page in self.pages}
 
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return {item.slug: item.setting.name for item in self.settings}
+
     def name_of(self, slug: str) -> str:
-        return next(item.setting.name for item in self.settings if item.slug == slug)
+        return self._names[slug]
 
 
 def generate_site(paths: ProjectPaths) -> GeneratedSite:

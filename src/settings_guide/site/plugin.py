@@ -82,7 +82,8 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
             if target.exists() and not target.read_text("utf-8").startswith("<!-- settings-guide redirect -->"):
                 log.warning("alias URL /settings/%s/ is taken by a page; no redirect written for it", alias)
                 continue
-            write_text_atomic(target, redirect_html(f"../{slug}/", self.site.name_of(slug)))
+            # Remade by every build, so atomic is enough; fsync per page would dominate a large build.
+            write_text_atomic(target, redirect_html(f"../{slug}/", self.site.name_of(slug)), durable=False)
 
     def on_serve(self, server, config, builder):
         # Rebuild when a setting, a template or a figure changes, not only docs/.
