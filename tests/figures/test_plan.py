@@ -208,6 +208,12 @@ def test_compared_parameter_and_scheduler_names_are_checked_too(tmp_path, tiny_m
     assert "3 problems in 3 files" in result.err
 
 
+def _planning_problems(project) -> list[str]:
+    with pytest.raises(ProblemsFound) as found:
+        plan_project(BuildOptions(root=project), None)
+    return [str(problem) for problem in found.value.problems]
+
+
 def test_spec_problems_point_at_the_setting_or_defaults_line(tmp_path):
     flux = setting_yaml(
         "Flux", "parameter: guidance_scale\nvalues: [1, 2]\nmodel: black-forest-labs/FLUX.1-dev", "number"
@@ -217,17 +223,13 @@ def test_spec_problems_point_at_the_setting_or_defaults_line(tmp_path):
     )
     # `validate` already refuses a model without its pipeline, so planning stops there.
     project = make_project(tmp_path / "p", {"flux": flux, "reserved": reserved})
-    with pytest.raises(ProblemsFound) as found:
-        plan_project(BuildOptions(root=project), None)
-    messages = [str(problem) for problem in found.value.problems]
+    messages = _planning_problems(project)
     assert any(
         "flux.yml:15:10: comparison.model: a comparison that sets `model` must also set `pipeline`" in m
         for m in messages
     ), messages
     (project / "settings" / "flux.yml").unlink()
-    with pytest.raises(ProblemsFound) as found:
-        plan_project(BuildOptions(root=project), None)
-    messages = [str(problem) for problem in found.value.problems]
+    messages = _planning_problems(project)
     assert any(
         "reserved.yml:16:18: comparison.arguments.output_type: `output_type` is set by the figure pipeline" in m
         for m in messages

@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ..errors import Problem, ProblemsFound
 from ..settings.load import display_path, problem_in_document
-from ..settings.model import ArgumentValue, LoadedSetting, LongText, Seed, Text
+from ..settings.model import ArgumentValue, Identifier, LoadedSetting, LongText, Seed, Text
 from ..settings.yaml_reader import PlainScalar, YamlReadError, read_yaml
 
 DEFAULTS_NAME = "defaults.yml"
@@ -46,7 +46,6 @@ def _whole_number(value: Any) -> Any:
 
 
 Pixels = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=8, le=8192, multiple_of=8)]
-Identifier = Annotated[Text, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=80)]
 ModelId = Annotated[Text, Field(min_length=1, max_length=500, pattern=r"^\S(.*\S)?$")]
 
 
@@ -230,13 +229,6 @@ def comparison_specs(
 
     # 1. Model: the default one (which --model may replace) with its tuning, or the comparison's own
     #    with only the prompt: the default model's arguments would not suit another model.
-    if comparison.model is not None and comparison.pipeline is None:
-        problems.append(
-            _problem(
-                at("model"),
-                "a comparison that sets `model` must also set `pipeline`, the diffusers class for it, e.g. `FluxPipeline`",
-            )
-        )
     own_model = comparison.model not in (None, defaults.values.model)
     arguments, origins = dict(base.arguments), dict(base.origins)
     if own_model:

@@ -10,7 +10,7 @@ from typing import get_args
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ProblemsFound
-from .model import CATEGORIES, LoadedSetting, Setting
+from .model import CATEGORIES, LoadedSetting, Setting, describe_value
 from .rules import check_catalogue, check_setting, slugify
 from .yaml_reader import YamlDocument, YamlReadError, read_yaml
 
@@ -124,18 +124,8 @@ def _message(detail: dict, loc: tuple) -> str:
     if kind == "string_pattern_mismatch" and field_name == "url":
         return "must be an https:// link"
     if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
-        return f"{message[0].lower()}{message[1:]}, got {_describe_input(detail.get('input'))}"
+        return f"{message[0].lower()}{message[1:]}, got {describe_value(detail.get('input'))}"
     return message.removeprefix("Value error, ")
-
-
-def _describe_input(value) -> str:
-    if value is None:
-        return "nothing (the value is empty)"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(str(value))
 
 
 def _allowed_fields(loc: tuple) -> list[str]:

@@ -47,7 +47,7 @@ def _yaml_number(value: Any) -> Any:
 def _number(value: Any) -> int | float:
     value = _yaml_number(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {_shown(value)}")
+        raise ValueError(f"expected a number, got {describe_value(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("expected a finite number")
     return value
@@ -77,7 +77,8 @@ def _scalar(value: Any) -> bool | int | float | str:
     return _number_or_text(value)
 
 
-def _shown(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """How an error message names a YAML value the reader typed."""
     if value is None:
         return "nothing (the value is empty)"
     if isinstance(value, (list, dict)):
@@ -105,6 +106,7 @@ Text = Annotated[str, BeforeValidator(_as_text)]
 ShortText = Annotated[Text, Field(max_length=80), AfterValidator(_one_line)]
 LongText = Annotated[Text, Field(max_length=240), AfterValidator(_one_line)]
 Markdown = Annotated[Text, Field(max_length=8000), AfterValidator(_safe_markdown)]
+Identifier = Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)]  # a Python name: argument, class
 Slug = Annotated[Text, Field(pattern=_SLUG, max_length=60)]
 Number = Annotated[int | float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
 ComparisonValue = Annotated[
@@ -190,10 +192,10 @@ class Comparison(_Strict):
         default=None,
         description="The commit (or tag) of `model` to use; pin a commit so the images can be made again.",
     )
-    pipeline: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)] | None = Field(
+    pipeline: Identifier | None = Field(
         default=None, description="The diffusers pipeline class for `model`, e.g. `FluxPipeline`."
     )
-    scheduler: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)] | None = Field(
+    scheduler: Identifier | None = Field(
         default=None, description="A diffusers scheduler class for every image, e.g. `DDIMScheduler` (needed by `eta`)."
     )
     arguments: dict[Annotated[str, Field(pattern=_IDENTIFIER)], ArgumentValue] = Field(
