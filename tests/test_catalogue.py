@@ -9,6 +9,8 @@ import re
 import diffusers
 import pytest
 
+from settings_guide.figures.plan import ModelResolver, plan_figures
+from settings_guide.figures.spec import all_specs, load_defaults
 from settings_guide.pages.render import make_environment, render_site_pages
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.settings.model import CATEGORIES
@@ -45,7 +47,9 @@ def test_every_page_has_every_section(catalogue, pages):
         expected += ["Related Settings", "Sources"]
         if item.setting.comparison:
             expected.append("Visual Comparison")
-            assert page.count('<figure class="sg-figure') == len(item.setting.comparison.values), item.slug
+            comparison = item.setting.comparison
+            shown = sum(len(comparison.values_for(entry)) for entry in comparison.models or [None])
+            assert page.count('<figure class="sg-figure') == shown, item.slug
         for heading in expected:
             assert heading in headings, f"{item.slug}: no '{heading}' section"
         assert f"# {item.setting.name}" in page.replace("\\", "")
@@ -104,17 +108,10 @@ def test_per_model_recommendations_cover_the_main_model_families(catalogue):
             assert family in models, f"{slug}: no recommendation for {family}"
 
 
-def _default_pipeline() -> str:
-    import yaml
-
-    return yaml.safe_load(FIGURE_DEFAULTS.read_text("utf-8"))["pipeline"]
-
-
-def _pipeline_for(comparison) -> type:
-    name = comparison.pipeline or _default_pipeline()
-    if comparison.task == "image-to-image" and not comparison.pipeline:
-        name = name.replace("Pipeline", "Img2ImgPipeline")
-    return getattr(diffusers, name)
+@pytest.fixture(scope="module")
+def planned(catalogue):
+    """Every image the catalogue asks for, planned exactly as `settings-guide figures` plans it."""
+    return plan_figures(all_specs(catalogue, load_defaults(FIGURE_DEFAULTS)), ModelResolver(ROOT)).jobs
 
 
 def _accepts(annotation, value) -> bool:
@@ -130,26 +127,44 @@ def _accepts(annotation, value) -> bool:
     return "List" in text or "list" in text or "Tuple" in text or "tuple" in text
 
 
-def test_each_comparison_is_accepted_by_its_pipeline(catalogue):
+def test_each_comparison_is_accepted_by_its_pipeline(planned):
     """Checked against the real diffusers signatures, as the figure run does before loading."""
-    for item in catalogue:
-        comparison = item.setting.comparison
-        if not comparison:
-            continue
-        pipeline = _pipeline_for(comparison)
+    from settings_guide.figures.run import check_pipeline_calls, pipeline_class, task_class
+
+    check_pipeline_calls(list(planned))  # names: raises ProblemsFound with file:line:col
+    for job in planned:
+        spec = job.spec
+        pipeline = task_class(pipeline_class(spec.pipeline), spec.task)
         parameters = inspect.signature(pipeline.__call__).parameters
-        if comparison.parameter == "scheduler":
-            for name in comparison.values:
-                scheduler = getattr(diffusers, name, None)
-                assert scheduler is not None and issubclass(scheduler, diffusers.SchedulerMixin), f"{item.slug}: {name}"
-        elif comparison.parameter != "seed":
-            assert comparison.parameter in parameters, f"{item.slug}: {pipeline.__name__} has no {comparison.parameter}"
-            annotation = parameters[comparison.parameter].annotation
-            swept = comparison.sweep.values if comparison.sweep else []
-            for value in [*comparison.values, *swept]:
-                assert _accepts(annotation, value), f"{item.slug}: {comparison.parameter}={value!r} vs {annotation}"
-        for name, value in comparison.arguments.items():
-            assert name in parameters, f"{item.slug}: {pipeline.__name__} has no argument {name}"
-            assert _accepts(parameters[name].annotation, value), f"{item.slug}: {name}={value!r}"
-        if comparison.scheduler:
-            assert issubclass(getattr(diffusers, comparison.scheduler), diffusers.SchedulerMixin)
+        if spec.scheduler:
+            assert issubclass(getattr(diffusers, spec.scheduler), diffusers.SchedulerMixin), job.file
+        for name, value in spec.arguments.items():
+            assert _accepts(parameters[name].annotation, value), f"{job.file}: {name}={value!r}"
+
+
+def test_model_profiles_are_pinned_and_cited():
+    defaults = load_defaults(FIGURE_DEFAULTS).values
+    assert {"sdxl", "flux-schnell", "flux-dev", "sd35-medium"} <= set(defaults.models)
+    for name, profile in defaults.models.items():
+        assert re.fullmatch(r"[0-9a-f]{40}", profile.revision), name
+        assert profile.source and profile.source.startswith("https://"), f"{name}: cite its base arguments"
+    schnell, medium = defaults.models["flux-schnell"].arguments, defaults.models["sd35-medium"].arguments
+    assert (schnell["guidance_scale"], schnell["num_inference_steps"], schnell["max_sequence_length"]) == (0.0, 4, 256)
+    assert (medium["num_inference_steps"], medium["guidance_scale"]) == (40, 4.5)
+
+
+def test_the_main_settings_compare_several_models_and_sweep_each(planned):
+    models: dict[str, set[str]] = {}
+    swept: dict[str, set[str]] = {}
+    for job in planned:
+        if job.spec.slug:
+            models.setdefault(job.spec.slug, set()).add(job.spec.profile)
+        if job.spec.sweep:
+            swept.setdefault(job.spec.slug, set()).add(job.spec.sweep.profile)
+    assert models["inference-steps"] >= {"sdxl", "flux-schnell", "flux-dev"}
+    assert models["guidance-scale"] >= {"sdxl", "sd35-medium", "flux-dev"}
+    assert len(models["scheduler"]) >= 2 and len(models["seed"]) >= 2
+    assert swept["inference-steps"] == models["inference-steps"]
+    assert swept["guidance-scale"] == models["guidance-scale"]
+    # Every image of a model-specific comparison names its profile, so pages and runs can group them.
+    assert all(job.spec.profile for job in planned if job.spec.per_model)

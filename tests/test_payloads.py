@@ -102,6 +102,9 @@ def inline_scripts(page_html: str) -> set[str]:
     return folded - {""}
 
 
+OWN_SCRIPTS = ("javascripts/scrubber.js",)  # the theme's scripts live under assets/, ours here
+
+
 def assert_inert(page_html: str, where: str, allowed_scripts: set[str] | None = None) -> None:
     parser = _Collector()
     parser.feed(page_html)
@@ -114,7 +117,8 @@ def assert_inert(page_html: str, where: str, allowed_scripts: set[str] | None = 
         assert tag not in ("iframe", "object", "embed", "base"), f"{where}: <{tag}>"
         if tag == "script":
             source = attrs.get("src")
-            assert source is None or ("assets/" in source and "//" not in source), f"{where}: script {source}"
+            ours = source is not None and source.endswith(OWN_SCRIPTS)
+            assert source is None or ("//" not in source and ("assets/" in source or ours)), f"{where}: {source}"
     for body in parser.script_bodies:
         assert "alert(" not in body and "7*191" not in body, f"{where}: {body[:80]}"
     if allowed_scripts is not None:

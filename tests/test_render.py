@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from settings_guide.pages.figure_slots import FigureSlot, PageFigures
+from settings_guide.pages.figure_slots import FigureSlot, ModelFigures, PageFigures, Scrubber, ScrubberPoint
 from settings_guide.pages.render import make_environment, render_site_pages
 from settings_guide.settings.load import load_settings
 
@@ -71,17 +72,12 @@ def test_pending_slots_and_images():
     environment = make_environment(ROOT / "templates")
 
     def figures_for(item):
-        return PageFigures(
-            slots=[
-                FigureSlot("num_inference_steps = 4", "fresh", "figures/a.webp", 512, 512, 0.5),
-                FigureSlot("num_inference_steps = 25", "stale", "figures/b.webp", 512, 512, 2.0, "prompt changed"),
-                FigureSlot("num_inference_steps = 50"),
-            ],
-            model="tiny/model",
-            prompt="a lighthouse",
-            seed=7,
-            device="cpu",
-        )
+        slots = [
+            FigureSlot("num_inference_steps = 4", "fresh", "figures/a.webp", 512, 512, 0.5),
+            FigureSlot("num_inference_steps = 25", "stale", "figures/b.webp", 512, 512, 2.0, "prompt changed"),
+            FigureSlot("num_inference_steps = 50"),
+        ]
+        return PageFigures(models=[ModelFigures(slots, model="tiny/model", prompt="a lighthouse", seed=7, device="cpu")])
 
     page = render_site_pages(environment, loaded, figures_for)[1].markdown
     images = re.findall(r"<img [^>]+>", page)
@@ -93,3 +89,38 @@ def test_pending_slots_and_images():
     assert "Out of date:</strong> prompt changed" in page
     assert "Made with <code>tiny/model</code> on cpu, seed <code>7</code>" in page
     assert "0.5 s" in page and "2.0 s" in page
+
+
+def test_several_models_get_a_tab_each_and_hidden_tabs_load_lazily():
+    loaded = load_settings([GOLDEN / "inference-steps.yml"])
+    environment = make_environment(ROOT / "templates")
+    point = ScrubberPoint("num_inference_steps = 1", "figures/s/sdxl/n-1.webp", 0.4, 1.5, 64, 64)
+    scrubber = Scrubber((point, replace(point, caption="num_inference_steps = 2", difference=0.0)), 1, "steps on SDXL")
+
+    def figures_for(item):
+        one = [FigureSlot("num_inference_steps = 4", "fresh", "figures/s/sdxl/a.webp", 64, 64, 0.5)] * 2
+        two = [FigureSlot("num_inference_steps = 1", "fresh", "figures/s/flux/b.webp", 64, 64, 0.2)] * 2
+        note = "Distilled guidance: <b>one</b> pass, see [docs](https://example.org)."
+        return PageFigures(
+            models=[
+                ModelFigures(one, label="SDXL <1.0>", model="sdxl/id", revision="a" * 40, scrubber=scrubber),
+                ModelFigures(two, label="FLUX.1 [schnell]", model="flux/id", note=note),
+            ]
+        )
+
+    page = render_site_pages(environment, loaded, figures_for)[1].markdown
+    comparison = page.split("## Visual Comparison", 1)[1].split("\n## ", 1)[0]
+    assert comparison.count('type="radio"') == 2 and comparison.count('checked="checked"') == 1
+    assert '<label for="sg-model-inference-steps-1">SDXL &lt;1.0&gt;</label>' in comparison
+    assert '<label for="sg-model-inference-steps-2">FLUX.1 [schnell]</label>' in comparison
+    assert comparison.count('class="tabbed-block"') == 2
+    images = re.findall(r"<img [^>]+>", comparison)
+    assert len(images) == 4 and 'loading="eager"' in images[0]
+    assert all('loading="lazy"' in image for image in images[1:])  # the second tab's too: hidden until opened
+    assert "Made with SDXL &lt;1.0&gt; (<code>sdxl/id</code> at revision <code>aaaaaaaaaaaa</code>)" in comparison
+    # The model's note is contributor Markdown turned into HTML, its raw HTML escaped.
+    assert '<a href="https://example.org">docs</a>' in comparison and "&lt;b&gt;one&lt;/b&gt;" in comparison
+    # The scrubber: a list of links with the numbers, and data for the script.
+    assert 'class="sg-scrubber" data-sg-start="1" data-sg-label="steps on SDXL"' in comparison
+    assert '<a href="../../figures/s/sdxl/n-1.webp">num_inference_steps = 1</a>: difference 0.400, 1.5 s' in comparison
+    assert 'data-sg-image="../../figures/s/sdxl/n-1.webp"' in comparison

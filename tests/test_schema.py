@@ -39,6 +39,7 @@ MODELS = [
     model.Choice,
     model.ModelRecommendation,
     model.Comparison,
+    model.ComparisonModel,
     model.Sweep,
     model.Source,
 ]
@@ -130,7 +131,7 @@ def test_schema_uses_draft_07_features_only():
 
 def test_every_object_rejects_unknown_keys():
     objects = [(path, node) for path, node in schema_nodes(setting_json_schema()) if node.get("type") == "object"]
-    assert len(objects) == 1 + len(MODELS)  # the models, plus comparison.arguments
+    assert len(objects) == 2 + len(MODELS)  # the models, plus the `arguments` of comparisons and of their models
     for path, node in objects:
         assert node["additionalProperties"] is False, path
 

@@ -166,22 +166,25 @@ STEPS = setting_yaml("Steps", "parameter: num_inference_steps\nvalues: [2, 3]")
 SEEDS = setting_yaml("Seeds", "parameter: seed\nvalues: [1, 2, 3]")
 
 
-def defaults_yaml(model: str = HUB_MODEL, dtype: str = "bf16", size: int = 32, **extra) -> str:
-    lines = {
+SDXL_COMMIT = "462165984030d82259a11f4367a4eed129e94a7b"
+
+
+def defaults_yaml(model: str = HUB_MODEL, dtype: str = "bf16", size: int = 32, profiles: str = "", **extra) -> str:
+    """A figures/defaults.yml whose default profile `sdxl` is ``model``; ``profiles`` adds more (YAML, unindented)."""
+    top = {"default_model": "sdxl", "prompt": PROMPT, "seed": 7, "format": "webp", "quality": 80, **extra}
+    text = "".join(f"{key}: {value}\n" for key, value in top.items())
+    profile = {
+        "label": "SDXL",
         "model": model,
-        "revision": "462165984030d82259a11f4367a4eed129e94a7b",
+        "revision": SDXL_COMMIT,
         "pipeline": "StableDiffusionXLPipeline",
-        "prompt": PROMPT,
-        "seed": 7,
+        "dtype": dtype,
         "width": size,
         "height": size,
-        "dtype": dtype,
-        "format": "webp",
-        "quality": 80,
-        **extra,
     }
-    text = "".join(f"{key}: {value}\n" for key, value in lines.items())
-    return text + "arguments:\n  num_inference_steps: 2\n  guidance_scale: 6.0\n"
+    text += "models:\n  sdxl:\n" + "".join(f"    {key}: {value}\n" for key, value in profile.items())
+    text += "    arguments:\n      num_inference_steps: 2\n      guidance_scale: 6.0\n"
+    return text + textwrap.indent(textwrap.dedent(profiles).strip() + "\n", "  ") if profiles.strip() else text
 
 
 def make_project(root: Path, settings: dict[str, str] | None = None, defaults: str | None = None) -> Path:

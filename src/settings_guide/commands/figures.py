@@ -64,7 +64,16 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def run(args) -> int:
-    from ..figures.build import BuildOptions, build_figures, counts, merge_shards, plan_dtype, plan_lines, plan_project
+    from ..figures.build import (
+        BuildOptions,
+        build_figures,
+        counts,
+        merge_shards,
+        model_lines,
+        plan_dtype,
+        plan_lines,
+        plan_project,
+    )
     from ..figures.plan import FigureError, looks_like_path
 
     model = args.model
@@ -90,6 +99,8 @@ def run(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for line in plan_lines(planned, only_pending=args.check):
+        print(line)
+    for line in model_lines(planned.states):
         print(line)
     print(counts(planned.states, planned.sweep_states))
     pending = {"figure": len(planned.todo), "sweep": len(planned.sweeps_todo)}

@@ -47,9 +47,9 @@ class Planned:
     states: list[JobState]
     entries: dict[str, dict]
     unplanned: list[str] = field(default_factory=list)  # manifest entries and images no setting asks for
-    sweeps: dict[str, dict] = field(default_factory=dict)  # the manifest's sweep records, by setting
+    sweeps: dict[str, dict] = field(default_factory=dict)  # the manifest's sweep records, by sweep id
     sweep_states: list[SweepState] = field(default_factory=list)
-    unplanned_sweeps: list[str] = field(default_factory=list)  # records of settings that no longer sweep
+    unplanned_sweeps: list[str] = field(default_factory=list)  # records of sweeps no setting asks for now
 
     @property
     def todo(self) -> list[JobState]:
@@ -88,11 +88,11 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
         mine = {id(job) for job in selected.jobs}
         states = [state for state in states if id(state.job) in mine]
     sweeps = read_sweeps(options.figures_dir)
-    sweep_states = [sweep_state(sweep, sweeps.get(sweep.spec.slug)) for sweep in selected.sweeps]
+    sweep_states = [sweep_state(sweep, sweeps.get(sweep.spec.id)) for sweep in selected.sweeps]
     if options.force:
         states = [JobState(s.job, "stale", "--force") if s.state == "fresh" else s for s in states]
         sweep_states = [SweepState(s.sweep, "stale", "--force") if s.state == "fresh" else s for s in sweep_states]
-    swept = {sweep.spec.slug for sweep in full.sweeps}
+    swept = {sweep.spec.id for sweep in full.sweeps}
     return Planned(
         full,
         selected,
@@ -125,15 +125,41 @@ def plan_dtype(options: BuildOptions, device: str | None) -> str | None:
 def plan_lines(planned: Planned, only_pending: bool = False) -> list[str]:
     """One line per image and sweep, ``state  what  (why)``, then what a run would remove."""
     lines = []
-    described = [(s.state, s.job.file, s.reason) for s in planned.states]
-    described += [(s.state, f"sweep of {s.sweep.spec.slug}", s.reason) for s in planned.sweep_states]
-    for state, what, reason in described:
+    described = [(s.state, s.job.file, model_name(s.job), s.reason) for s in planned.states]
+    described += [
+        (s.state, f"sweep of {s.sweep.spec.id}", s.sweep.spec.label or "", s.reason) for s in planned.sweep_states
+    ]
+    for state, what, model, reason in described:
         if only_pending and state == "fresh":
             continue
+        on = f"  [{model}]" if model else ""
         why = f"  ({reason})" if reason else ""
-        lines.append(f"{state:<8} {what}{why}")
+        lines.append(f"{state:<8} {what}{on}{why}")
     lines += [f"{'remove':<8} {name}  (no setting asks for it)" for name in planned.unplanned]
-    lines += [f"{'remove':<8} sweep of {slug}  (its setting has no sweep now)" for slug in planned.unplanned_sweeps]
+    lines += [f"{'remove':<8} sweep of {key}  (no setting asks for it now)" for key in planned.unplanned_sweeps]
+    return lines
+
+
+def model_name(job) -> str:
+    """How plans name the model of an image: its profile's label, else its model id."""
+    return job.spec.label or job.source.model
+
+
+def model_lines(states: list[JobState]) -> list[str]:
+    """Per model, in run order: its images, how many are to make, and their denoising steps."""
+    by_model: dict[tuple, list[JobState]] = {}
+    for state in states:
+        source = state.job.source
+        by_model.setdefault((model_name(state.job), source.model, source.revision), []).append(state)
+    lines = []
+    for (name, model, revision), members in by_model.items():
+        todo = [s for s in members if s.state != "fresh"]
+        steps = sum(s.job.steps for s in todo)
+        pinned = revision[:12] if not revision.startswith("local:") else "local folder"
+        lines.append(
+            f"{name} ({model} @ {pinned}): {len(members)} images, {len(todo)} to make"
+            + (f", about {steps:.0f} denoising steps" if todo else "")
+        )
     return lines
 
 
@@ -176,8 +202,8 @@ def tidy(planned: Planned, figures_dir: Path) -> int:
             if path.parent != figures_dir and not any(path.parent.iterdir()):
                 path.parent.rmdir()
         planned.entries.pop(name, None)
-    for slug in planned.unplanned_sweeps:
-        planned.sweeps.pop(slug, None)
+    for key in planned.unplanned_sweeps:
+        planned.sweeps.pop(key, None)
     return len(planned.unplanned) + len(planned.unplanned_sweeps)
 
 
@@ -189,7 +215,7 @@ def measure_sweeps(planned: Planned, figures_dir: Path) -> int:
     for state in planned.sweeps_todo:
         sweep = state.sweep
         if all(job_state(job, planned.entries.get(job.file), figures_dir).state == "fresh" for job in sweep.jobs):
-            planned.sweeps[sweep.spec.slug] = measure_sweep(sweep, planned.entries, figures_dir)
+            planned.sweeps[sweep.spec.id] = measure_sweep(sweep, planned.entries, figures_dir)
             measured += 1
     if measured:
         write_manifest(figures_dir, planned.entries, planned.sweeps)
@@ -288,12 +314,10 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
         # A shard measures the sweeps of the settings it made; adopt each record that matches this plan.
         adopted = 0
         for state in planned.sweeps_todo:
-            slug = state.sweep.spec.slug
-            record = next(
-                (r[slug] for r in shard_sweeps if sweep_state(state.sweep, r.get(slug)).state == "fresh"), None
-            )
+            key = state.sweep.spec.id
+            record = next((r[key] for r in shard_sweeps if sweep_state(state.sweep, r.get(key)).state == "fresh"), None)
             if record is not None:
-                planned.sweeps[slug] = record
+                planned.sweeps[key] = record
                 adopted += 1
         removed = tidy(planned, options.figures_dir)
         write_manifest(options.figures_dir, planned.entries, planned.sweeps)

@@ -1,7 +1,7 @@
 """``figures/manifest.json``: how each image was made. Read and written atomically, sorted and stable.
 
 One entry per image, keyed by its file, then one per sweep (the numbers its chart shows), keyed
-by setting. Unchanged entries are written back byte for byte, so a pull request's diff shows
+by setting and, for comparisons across models, model profile. Unchanged entries are written back byte for byte, so a pull request's diff shows
 exactly the images that were made again and the sweeps that were measured again.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from ..atomic import write_text_atomic
 from ..errors import Problem, ProblemsFound
 from ..settings.load import display_path
+from .spec import sweep_id
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA = 1
@@ -26,7 +27,7 @@ def read_manifest(figures_dir: Path) -> dict[str, dict]:
 
 
 def read_sweeps(figures_dir: Path) -> dict[str, dict]:
-    """Sweep measurements by setting slug (see figures/sweep.py); empty when there are none yet."""
+    """Sweep measurements by sweep id, ``slug`` or ``slug/profile`` (see figures/sweep.py); empty when none yet."""
     return _read(figures_dir)[1]
 
 
@@ -57,7 +58,7 @@ def _read(figures_dir: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     sweeps = data.get("sweeps", [])
     if not _entries_with(sweeps, "setting") or not all(isinstance(s.get("points"), list) for s in sweeps):
         raise ProblemsFound([_shape_problem(path, "sweeps", "each with a `setting` and its `points`")])
-    return {entry["file"]: entry for entry in images}, {sweep["setting"]: sweep for sweep in sweeps}
+    return {entry["file"]: entry for entry in images}, {sweep_id(s["setting"], s.get("profile")): s for s in sweeps}
 
 
 def _entries_with(value: Any, key: str) -> bool:
@@ -77,7 +78,7 @@ def write_manifest(figures_dir: Path, entries: dict[str, dict], sweeps: dict[str
         sweeps = read_sweeps(figures_dir)
     data: dict[str, Any] = {"schema": MANIFEST_SCHEMA, "images": [entries[name] for name in sorted(entries)]}
     if sweeps:
-        data["sweeps"] = [sweeps[slug] for slug in sorted(sweeps)]
+        data["sweeps"] = [sweeps[key] for key in sorted(sweeps)]
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     return write_text_atomic(Path(figures_dir) / MANIFEST_NAME, text)
 
@@ -113,6 +114,8 @@ def image_entry(
         "sha256": sha256,
         **run,
     }
+    if spec.profile is not None:
+        entry.update(profile=spec.profile, label=spec.label)
     if spec.role in ("comparison", "sweep"):
         entry.update(setting=spec.slug, parameter=spec.parameter, value=spec.value)
     if batch_seeds and len(batch_seeds) > 1:

@@ -149,10 +149,11 @@ class Plan:
         return Plan(_with_inputs(chosen, self.jobs))
 
     def shard(self, index: int, count: int, pending: frozenset[str] = frozenset()) -> Plan:
-        """Shard ``index`` (1-based) of ``count``: whole settings, balanced by the steps still to run.
+        """Shard ``index`` (1-based) of ``count``: whole settings per model, balanced by the steps still to run.
 
         Every runner computes the same split from the same checkout, so the shards cover each
-        job exactly once. Settings sharing an input image stay together so it is made once.
+        job exactly once. A setting's images on one model stay together (its sweep is measured
+        where they are made); settings sharing an input image stay together so it is made once.
         """
         groups = _connected_groups(self.jobs)
         cost = lambda group: sum(job.steps for job in group if job.key in pending) + 0.001 * len(group)  # noqa: E731
@@ -183,7 +184,7 @@ def _with_inputs(chosen: list[FigureJob], every: tuple[FigureJob, ...]) -> tuple
 
 
 def _connected_groups(jobs: tuple[FigureJob, ...]) -> list[list[FigureJob]]:
-    # A group is one setting's jobs, merged with every other setting sharing an input image.
+    # A group is one setting's jobs on one model, merged with every other group sharing an input image.
     group_of: dict[str, str] = {}
 
     def find(name: str) -> str:
@@ -191,12 +192,15 @@ def _connected_groups(jobs: tuple[FigureJob, ...]) -> list[list[FigureJob]]:
             name = group_of[name]
         return name
 
+    def setting(job: FigureJob) -> str:
+        return f"setting:{job.spec.slug}/{job.spec.profile if job.spec.per_model else ''}"
+
     for job in jobs:
         if job.input_job is not None:
-            group_of[find(f"setting:{job.spec.slug}")] = find(f"input:{job.input_job.key}")
+            group_of[find(setting(job))] = find(f"input:{job.input_job.key}")
     members: dict[str, list[FigureJob]] = {}
     for job in jobs:
-        name = f"input:{job.key}" if job.spec.role == "input" else f"setting:{job.spec.slug}"
+        name = f"input:{job.key}" if job.spec.role == "input" else setting(job)
         members.setdefault(find(name), []).append(job)
     return list(members.values())
 
@@ -239,7 +243,8 @@ def figure_file(spec: FigureSpec, key: str) -> str:
     """Where an image lives under figures/: stable per compared value, so pull-request diffs show changes."""
     if spec.role == "input":
         return f"{INPUTS_DIR}/{key[:16]}.{spec.format}"
-    return f"{spec.slug}/{_file_part(spec.parameter)}-{_file_part(spec.value)}.{spec.format}"
+    folder = f"{spec.slug}/{spec.profile}" if spec.per_model else spec.slug
+    return f"{folder}/{_file_part(spec.parameter)}-{_file_part(spec.value)}.{spec.format}"
 
 
 def _file_part(value: Any) -> str:

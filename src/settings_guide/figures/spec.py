@@ -17,7 +17,18 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ..errors import Problem, ProblemsFound
 from ..settings.load import display_path, problem_in_document
-from ..settings.model import ArgumentValue, Identifier, LoadedSetting, LongText, Seed, Text
+from ..settings.model import (
+    ArgumentValue,
+    ComparisonModel,
+    HttpsUrl,
+    Identifier,
+    LoadedSetting,
+    LongText,
+    Seed,
+    ShortText,
+    Slug,
+    Text,
+)
 from ..settings.yaml_reader import PlainScalar, YamlReadError, read_yaml
 
 DEFAULTS_NAME = "defaults.yml"
@@ -49,23 +60,42 @@ Pixels = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=8,
 ModelId = Annotated[Text, Field(min_length=1, max_length=500, pattern=r"^\S(.*\S)?$")]
 
 
-class FigureDefaults(BaseModel):
-    """What every comparison image starts from; see figures/defaults.yml."""
+Commit = Annotated[Text, Field(pattern=r"^[0-9a-f]{40}$")]
 
+
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: ModelId
-    revision: ModelId = "main"
+
+class ModelProfile(_Strict):
+    """One model a comparison can name: its weights, pipeline and the base call its model card recommends."""
+
+    label: ShortText  # how pages name it, e.g. "FLUX.1 [schnell]"
+    model: ModelId  # Hub id (or a local diffusers folder)
+    revision: Commit  # a commit: a branch such as "main" can change without the cache noticing
     pipeline: Identifier
+    dtype: Literal[DTYPES]  # type: ignore[valid-type]
+    width: Pixels
+    height: Pixels
+    negative_prompt: bool = True  # whether its base call takes the shared negative prompt
+    arguments: dict[Identifier, ArgumentValue] = Field(default_factory=dict)
+    source: HttpsUrl | None = None  # where its base arguments come from (the model card)
+
+
+class FigureDefaults(_Strict):
+    """What every comparison image starts from; see figures/defaults.yml."""
+
+    default_model: Slug
+    models: Annotated[dict[Slug, ModelProfile], Field(min_length=1)]
     prompt: LongText
     negative_prompt: LongText | None = None
     seed: Seed
-    width: Pixels
-    height: Pixels
-    dtype: Literal[DTYPES]  # type: ignore[valid-type]
     format: Literal["webp"] = "webp"
     quality: Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=1, le=100)] = 80
-    arguments: dict[Identifier, ArgumentValue] = Field(default_factory=dict)
+
+    @property
+    def default(self) -> ModelProfile:
+        return self.models[self.default_model]
 
 
 @dataclass(frozen=True)
@@ -90,45 +120,65 @@ def load_defaults(path: Path) -> LoadedDefaults:
     try:
         values = FigureDefaults.model_validate(document.data)
     except ValidationError as error:
-        problems = []
-        for detail in error.errors(include_url=False):
-            loc, message = tuple(detail["loc"]), detail["msg"].removeprefix("Value error, ")
-            if detail["type"] == "extra_forbidden":
-                fields = list(FigureDefaults.model_fields)
-                hint = difflib.get_close_matches(str(loc[-1]), fields, n=1)
-                message = f"unknown field {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
-                message += f" (allowed: {', '.join(fields)})"
-            elif detail["type"] == "missing":
-                message = "this field is required"
-            problems.append(
-                problem_in_document(shown, document, loc, message, prefer_key=detail["type"] == "extra_forbidden")
-            )
-        raise ProblemsFound(problems) from None
-    loaded = LoadedDefaults(values, shown, document)
-    misplaced = [name for name in (*SIZE_ARGUMENTS, *sorted(RESERVED_ARGUMENTS)) if name in values.arguments]
-    if misplaced:
         raise ProblemsFound(
-            [
-                loaded.problem_at(
-                    ("arguments", name),
-                    f"`{name}` cannot be a default argument; "
-                    + (
-                        "set the size with the top-level `width:` and `height:`"
-                        if name in SIZE_ARGUMENTS
-                        else "the figure pipeline sets it itself"
-                    ),
-                )
-                for name in misplaced
-            ]
+            [_defaults_problem(shown, document, detail) for detail in error.errors(include_url=False)]
+        ) from None
+    loaded = LoadedDefaults(values, shown, document)
+    problems = []
+    if values.default_model not in values.models:
+        problems.append(
+            loaded.problem_at(
+                ("default_model",),
+                f"no profile named {values.default_model!r} under `models`"
+                + _did_you_mean(values.default_model, values.models),
+            )
         )
+    for name, profile in values.models.items():
+        for argument in (*SIZE_ARGUMENTS, *sorted(RESERVED_ARGUMENTS)):
+            if argument in profile.arguments:
+                problems.append(
+                    loaded.problem_at(
+                        ("models", name, "arguments", argument),
+                        f"`{argument}` cannot be a profile argument; "
+                        + (
+                            "set the size with the profile's `width:` and `height:`"
+                            if argument in SIZE_ARGUMENTS
+                            else "the figure pipeline sets it itself"
+                        ),
+                    )
+                )
+    if problems:
+        raise ProblemsFound(problems)
     return loaded
+
+
+def _defaults_problem(shown: str, document, detail: dict) -> Problem:
+    loc, message = tuple(detail["loc"]), detail["msg"].removeprefix("Value error, ")
+    if detail["type"] == "extra_forbidden":
+        in_profile = len(loc) == 3 and loc[0] == "models"
+        fields = list((ModelProfile if in_profile else FigureDefaults).model_fields)
+        message = (
+            f"unknown field {loc[-1]!r}" + _did_you_mean(str(loc[-1]), fields) + f" (allowed: {', '.join(fields)})"
+        )
+        if len(loc) == 1 and loc[0] in ModelProfile.model_fields:
+            message += "; a model's settings now live in a named profile under `models:` (see the file's comments)"
+    elif detail["type"] == "missing":
+        message = "this field is required"
+    elif detail["type"] == "string_pattern_mismatch" and loc[-1] == "revision":
+        message = "pin the profile to a commit: the 40-character hash of the model's Hub repository, not a branch"
+    return problem_in_document(shown, document, loc, message, prefer_key=detail["type"] == "extra_forbidden")
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass(frozen=True)
 class Overrides:
     """Command-line choices that replace the configured defaults for one run."""
 
-    model: str | None = None  # replaces the default model (comparisons naming their own model keep it)
+    model: str | None = None  # replaces the default profile's model (other profiles and explicit models keep theirs)
     width: int | None = None
     height: int | None = None
     dtype: str | None = None
@@ -139,7 +189,7 @@ Origin = tuple[Any, tuple]  # (LoadedSetting or LoadedDefaults, location inside 
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """A comparison's sweep: which values are measured against which reference (see figures/sweep.py)."""
+    """A comparison's sweep on one model: which values are measured against which reference (see figures/sweep.py)."""
 
     slug: str
     parameter: str
@@ -147,6 +197,17 @@ class SweepSpec:
     reference: Any
     threshold: float
     reference_label: str | None = None
+    profile: str | None = None  # set when the comparison lists `models`: each model has its own sweep
+    label: str | None = None  # the model's display label
+
+    @property
+    def id(self) -> str:
+        """The sweep's key in the manifest: the setting, plus the profile when the comparison has several models."""
+        return sweep_id(self.slug, self.profile)
+
+
+def sweep_id(slug: str, profile: str | None) -> str:
+    return f"{slug}/{profile}" if profile else slug
 
 
 @dataclass(frozen=True)
@@ -172,6 +233,9 @@ class FigureSpec:
     parameter: str | None = None
     value: Any = None
     sweep: SweepSpec | None = None  # set on every image of a sweep: its seconds are charted, so it runs alone
+    profile: str | None = None  # the model profile the image belongs to; None for a comparison's own `model`
+    label: str | None = None  # that model's display label, e.g. "FLUX.1 [schnell]"
+    per_model: bool = False  # the comparison lists `models`: the image lives in its model's folder and tab
     origins: dict[str, Origin | None] = field(default_factory=dict, compare=False, repr=False)
 
     def problem(self, name: str, message: str) -> Problem | None:
@@ -180,56 +244,102 @@ class FigureSpec:
         return origin[0].problem_at(origin[1], message) if origin else None
 
 
-def input_spec(defaults: LoadedDefaults, overrides: Overrides) -> FigureSpec:
-    """The defaults' own text-to-image image; image-to-image comparisons start from it."""
-    d = defaults.values
-    model_origin: Origin | None = None if overrides.model else (defaults, ("model",))
+def profile_spec(defaults: LoadedDefaults, name: str, overrides: Overrides = Overrides()) -> FigureSpec:
+    """A profile's own text-to-image image: shared prompt and seed, its model, size, dtype and base arguments."""
+    d, profile = defaults.values, defaults.values.models[name]
+    at = lambda *loc: (defaults, ("models", name, *loc))  # noqa: E731
+    replaced = overrides.model is not None and name == d.default_model
     origins: dict[str, Origin | None] = {
-        "model": model_origin,
-        "pipeline": (defaults, ("pipeline",)),
+        "model": None if replaced else at("model"),
+        "pipeline": at("pipeline"),
         "prompt": (defaults, ("prompt",)),
     }
     arguments: dict[str, Any] = {"prompt": d.prompt}
-    if d.negative_prompt is not None:
+    if d.negative_prompt is not None and profile.negative_prompt:
         arguments["negative_prompt"] = d.negative_prompt
         origins["negative_prompt"] = (defaults, ("negative_prompt",))
-    for name, value in d.arguments.items():
-        arguments[name] = value
-        origins[name] = (defaults, ("arguments", name))
+    for argument, value in profile.arguments.items():
+        arguments[argument] = value
+        origins[argument] = at("arguments", argument)
     return FigureSpec(
         role="input",
         task=TEXT_TO_IMAGE,
-        model=overrides.model or d.model,
-        revision=d.revision if overrides.model in (None, d.model) else "main",
-        pipeline=d.pipeline,
+        model=overrides.model if replaced else profile.model,
+        revision=profile.revision if not replaced or overrides.model == profile.model else "main",
+        pipeline=profile.pipeline,
         pipeline_is_explicit=False,
         seed=d.seed,
-        width=overrides.width or d.width,
-        height=overrides.height or d.height,
-        dtype=overrides.dtype or d.dtype,
+        width=overrides.width or profile.width,
+        height=overrides.height or profile.height,
+        dtype=overrides.dtype or profile.dtype,
         format=d.format,
         quality=d.quality,
         arguments=arguments,
+        profile=name,
+        label=profile.label,
         origins=origins,
     )
+
+
+def input_spec(defaults: LoadedDefaults, overrides: Overrides = Overrides()) -> FigureSpec:
+    """The default profile's own text-to-image image; image-to-image comparisons start from it."""
+    return profile_spec(defaults, defaults.values.default_model, overrides)
 
 
 def comparison_specs(
     item: LoadedSetting, defaults: LoadedDefaults, overrides: Overrides = Overrides()
 ) -> list[FigureSpec]:
-    """One spec per compared value, in the order the page shows them, then one per sweep value not among them."""
+    """One spec per compared value and model, in the order the page shows them, then each sweep's other values."""
     comparison = item.setting.comparison
     if comparison is None:
         return []
-    base = input_spec(defaults, overrides)
+    entries = list(enumerate(comparison.models)) if comparison.models else [(None, None)]
+    specs: list[FigureSpec] = []
+    problems: list[Problem] = []
+    for index, entry in entries:
+        try:
+            specs += _model_specs(item, defaults, overrides, entry, index)
+        except ProblemsFound as found:
+            problems += found.problems
+    if problems:
+        raise ProblemsFound(problems)
+    return specs
+
+
+def _model_specs(
+    item: LoadedSetting,
+    defaults: LoadedDefaults,
+    overrides: Overrides,
+    entry: ComparisonModel | None,
+    index: int | None,
+) -> list[FigureSpec]:
+    """The images of one model of a comparison: its own entry in `models`, or the one-model form."""
+    comparison = item.setting.comparison
+    d = defaults.values
     problems: list[Problem] = []
 
     def at(*loc) -> Origin:  # a location in this setting's file
         return (item, ("comparison", *loc))
 
-    # 1. Model: the default one (which --model may replace) with its tuning, or the comparison's own
-    #    with only the prompt: the default model's arguments would not suit another model.
-    own_model = comparison.model not in (None, defaults.values.model)
+    def at_entry(*loc) -> Origin:
+        return at("models", index, *loc) if entry is not None else at(*loc)
+
+    # 1. Model: a named profile, the default profile (which --model may replace), or the comparison's own
+    #    model with only the prompt: a profile's tuned arguments would not suit another model.
+    if entry is not None and entry.profile not in d.models:
+        raise ProblemsFound(
+            [
+                item.problem_at(
+                    ("comparison", "models", index, "profile"),
+                    f"no model profile named {entry.profile!r} in {defaults.source_path}"
+                    + _did_you_mean(entry.profile, d.models)
+                    + f" (profiles: {', '.join(d.models)})",
+                )
+            ]
+        )
+    profile_name = entry.profile if entry is not None else d.default_model
+    base = profile_spec(defaults, profile_name, overrides)
+    own_model = entry is None and comparison.model not in (None, d.default.model)
     arguments, origins = dict(base.arguments), dict(base.origins)
     if own_model:
         arguments, origins = {"prompt": base.arguments["prompt"]}, {"model": at("model"), "prompt": origins["prompt"]}
@@ -240,20 +350,28 @@ def comparison_specs(
     scheduler = comparison.scheduler
     if scheduler:
         origins["scheduler"] = at("scheduler")
+    if entry is not None and entry.scheduler:
+        scheduler, origins["scheduler"] = entry.scheduler, at_entry("scheduler")
 
-    # 2. The comparison's own prompt and fixed arguments.
-    for name in ("prompt", "negative_prompt"):
-        if getattr(comparison, name) is not None:
-            arguments[name], origins[name] = getattr(comparison, name), at(name)
-    for name, value in comparison.arguments.items():
-        arguments[name], origins[name] = value, at("arguments", name)
+    # 2. The comparison's own prompt and fixed arguments, then this model's.
+    layers = [(comparison, at)] + ([(entry, at_entry)] if entry is not None else [])
+    for source, where in layers:
+        for name in ("prompt", "negative_prompt"):
+            if getattr(source, name) is not None:
+                arguments[name], origins[name] = getattr(source, name), where(name)
+        for name, value in source.arguments.items():
+            arguments[name], origins[name] = value, where("arguments", name)
     for name in sorted(RESERVED_ARGUMENTS & {*arguments, comparison.parameter}):
         where = origins[name] if name in arguments else at("parameter")
         problems.append(
             _problem(where, f"`{name}` is set by the figure pipeline itself; it cannot be set or compared here")
         )
+    seed = base.seed
+    for source in (comparison, entry):
+        if source is not None and source.seed is not None:
+            seed = source.seed
 
-    # 3. Size: --size, else the comparison's fixed width/height arguments, else the defaults.
+    # 3. Size: --size, else fixed width/height arguments, else the profile's.
     width, height = base.width, base.height
     for name in SIZE_ARGUMENTS:
         if name in arguments:
@@ -272,19 +390,25 @@ def comparison_specs(
         revision=(comparison.revision or "main") if own_model else base.revision,
         pipeline=comparison.pipeline or base.pipeline,
         pipeline_is_explicit=comparison.pipeline is not None,
-        seed=comparison.seed if comparison.seed is not None else base.seed,
+        seed=seed,
         width=width,
         height=height,
         scheduler=scheduler,
-        input=base if comparison.task == IMAGE_TO_IMAGE else None,
+        input=input_spec(defaults, overrides) if comparison.task == IMAGE_TO_IMAGE else None,
         slug=item.slug,
         parameter=comparison.parameter,
+        profile=None if own_model else profile_name,
+        label=None if own_model else base.label,
+        per_model=entry is not None,
     )
+    values = comparison.values_for(entry)
+    values_at = ("models", index, "values") if entry is not None and entry.values is not None else ("values",)
+    declared = comparison.sweep_for(entry)
+    sweep_at = ("models", index, "sweep") if entry is not None and "sweep" in entry.model_fields_set else ("sweep",)
     # A sweep's values that the comparison already shows reuse its images (same inputs, same file).
     sweep = None
-    compared = [("comparison", ("values", index), value) for index, value in enumerate(comparison.values)]
-    if comparison.sweep is not None:
-        declared = comparison.sweep
+    compared = [("comparison", (*values_at, i), value) for i, value in enumerate(values)]
+    if declared is not None:
         sweep = SweepSpec(
             item.slug,
             comparison.parameter,
@@ -292,11 +416,11 @@ def comparison_specs(
             declared.reference,
             declared.threshold,
             declared.reference_label,
+            profile=profile_name if entry is not None else None,
+            label=base.label,
         )
         compared += [
-            ("sweep", ("sweep", "values", index), value)
-            for index, value in enumerate(declared.values)
-            if value not in comparison.values
+            ("sweep", (*sweep_at, "values", i), value) for i, value in enumerate(declared.values) if value not in values
         ]
     specs: list[FigureSpec] = []
     for role, value_loc, value in compared:

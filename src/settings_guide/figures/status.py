@@ -3,23 +3,44 @@
 Each slot's image is planned exactly as ``settings-guide figures`` plans it (with the configured
 defaults, no command-line overrides) and its cache key compared with the manifest's: fresh when
 they match, stale (shown, with a note) when the file exists but was made from other inputs.
+A comparison across models gives one ModelFigures per model (a tab on the page) and one chart
+with a line per model.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ProblemsFound
-from ..pages.figure_slots import FigureSlot, PageFigures, SweepChart, caption_for
-from ..settings.model import LoadedSetting, ValueRange
+from ..pages.figure_slots import (
+    FigureSlot,
+    ModelFigures,
+    PageFigures,
+    Scrubber,
+    ScrubberPoint,
+    SweepChart,
+    caption_for,
+)
+from ..settings.model import ComparisonModel, LoadedSetting, ValueRange
 from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
 from .manifest import MANIFEST_NAME, read_manifest, read_sweeps
-from .plan import FigureError, ModelResolver, job_state, plan_figures
-from .spec import DEFAULTS_NAME, IMAGE_TO_IMAGE, comparison_specs, load_defaults
-from .sweep import chart_description, measured_sentence, read_sweep, sweep_state
+from .plan import FigureError, FigureJob, ModelResolver, SweepPlan, job_state, plan_figures
+from .spec import DEFAULTS_NAME, IMAGE_TO_IMAGE, comparison_specs, load_defaults, sweep_id
+from .sweep import Reading, chart_description, measured_sentence, read_sweep, sweep_state
 
 __all__ = ["MANIFEST_NAME", "figures_reader"]
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """One model's sweep as the page shows it: its record read against the setting's threshold."""
+
+    label: str | None
+    record: dict
+    reading: Reading
+    status: str
+    reason: str | None
 
 
 def figures_reader(root: Path, figures_dir: Path):
@@ -29,142 +50,240 @@ def figures_reader(root: Path, figures_dir: Path):
     defaults_path = figures_dir / DEFAULTS_NAME
     defaults = load_defaults(defaults_path) if defaults_path.is_file() else None
     resolver = ModelResolver(root)
-    by_value: dict[tuple[str, str], dict] = {}
-    for entry in entries.values():
-        if entry.get("setting") is not None:
-            by_value[(entry["setting"], str(entry.get("value")))] = entry
+    view = _View(root, figures_dir)
 
     def figures_for(item: LoadedSetting) -> PageFigures:
         comparison = item.setting.comparison
-        record = records.get(item.slug)
+        models = comparison.models or [None]
         if defaults is None:
             # A project without figure defaults cannot plan keys: show what the manifest has, unchecked.
-            page = _from_entries(item, by_value, root, figures_dir, "fresh", None)
-            return _with_sweep(page, item, record, root, figures_dir, "fresh", None)
+            return view.from_entries(item, entries, records, "fresh", None)
         try:
             plan = plan_figures(comparison_specs(item, defaults), resolver)
         except (ProblemsFound, FigureError) as error:
             first = error.problems[0].message if isinstance(error, ProblemsFound) else str(error)
-            reason = f"its comparison cannot be planned: {first}"
-            page = _from_entries(item, by_value, root, figures_dir, "stale", reason)
-            return _with_sweep(page, item, record, root, figures_dir, "stale", reason)
-        slots, made = [], []
-        for job in (job for job in plan.jobs if job.spec.role == "comparison"):
-            entry = entries.get(job.file)
-            state = job_state(job, entry, figures_dir)
-            caption = caption_for(comparison.parameter, job.spec.value)
-            if state.state == "missing":
-                slots.append(FigureSlot(caption=caption))
-                continue
-            made.append(entry)
-            slots.append(_slot(caption, entry, root, figures_dir, state.state, state.reason or None))
-        page = _page(item, slots, made)
-        for sweep in plan.sweeps:
-            state = sweep_state(sweep, record)
-            page = _with_sweep(page, item, record, root, figures_dir, state.state, state.reason or None)
-        return page
+            return view.from_entries(item, entries, records, "stale", f"its comparison cannot be planned: {first}")
+        groups: dict[str | None, list[FigureJob]] = {}
+        for job in plan.jobs:
+            if job.spec.role == "comparison":
+                groups.setdefault(job.spec.profile if job.spec.per_model else None, []).append(job)
+        tabs, measured = [], []
+        for entry in models:
+            key = entry.profile if entry is not None else None
+            sweep = next((s for s in plan.sweeps if s.spec.profile == key), None)
+            jobs = groups.get(key, [])
+            one = None
+            if sweep is not None and (record := records.get(sweep.spec.id)) is not None:
+                state = sweep_state(sweep, record)
+                one = view.measured(item, entry, record, state.state, state.reason or None)
+                measured.append(one)
+            slots, made = [], []
+            for job in jobs:
+                entry_made = entries.get(job.file)
+                state = job_state(job, entry_made, figures_dir)
+                caption = caption_for(comparison.parameter, job.spec.value)
+                if state.state == "missing":
+                    slots.append(FigureSlot(caption=caption))
+                    continue
+                made.append(entry_made)
+                slots.append(view.slot(caption, entry_made, state.state, state.reason or None))
+            label = jobs[0].spec.label if jobs and len(models) > 1 else None
+            scrubber = view.scrubber(sweep, entries, one) if sweep is not None and one is not None else None
+            tabs.append(view.model_figures(item, entry, slots, made, label, scrubber))
+        return PageFigures(models=tabs, sweep=view.chart(item, measured, _sweep_values(item)))
 
     return figures_for
 
 
-def _with_sweep(page: PageFigures, item: LoadedSetting, record, root: Path, figures_dir: Path, status, reason):
-    """The page plus its sweep's chart, drawn from the manifest's numbers with the setting's threshold."""
-    sweep = item.setting.comparison.sweep
-    if sweep is None:
-        return page
-    if record is None:
-        return replace(page, sweep=SweepChart(values=len(sweep.values)))
-    # The label names the setting's reference: a record measured against another one goes without it.
-    reading = read_sweep(
-        record, sweep.threshold, sweep.reference_label if record["reference"] == sweep.reference else None
-    )
-    alt = chart_description(reading)
-    light, dark = (figures_dir / item.slug / f"sweep-{palette}.svg" for palette in ("light", "dark"))
-    light, dark = light.relative_to(root).as_posix(), dark.relative_to(root).as_posix()
-    # The value ranges cite the point where a converging image gets close, else the reference.
-    cited = reading.values[reading.low if reading.converges else reading.reference_index]
-    current = status == "fresh" and reading.low != reading.high
-    width, height = record.get("width"), record.get("height")
-    return replace(
-        page,
-        sweep=SweepChart(
-            values=len(sweep.values),
+def _sweep_values(item: LoadedSetting) -> int:
+    comparison = item.setting.comparison
+    sweeps = [comparison.sweep_for(entry) for entry in comparison.models or [None]]
+    return sum(len(sweep.values) for sweep in sweeps if sweep is not None)
+
+
+class _View:
+    """Turns manifest entries and sweep records into what the templates show."""
+
+    def __init__(self, root: Path, figures_dir: Path):
+        self.root, self.figures_dir = root, figures_dir
+
+    def site_path(self, file: str) -> str:
+        return (self.figures_dir / file).relative_to(self.root).as_posix()
+
+    def slot(self, caption: str, entry: dict, status: str, reason: str | None) -> FigureSlot:
+        image = self.site_path(entry["file"])
+        return FigureSlot(
+            caption=caption,
+            status=status,
+            image=image,
+            width=entry.get("width"),
+            height=entry.get("height"),
+            seconds=entry.get("seconds"),
+            stale_reason=reason,
+            srcset=self.srcset(entry),
+        )
+
+    def srcset(self, entry: dict) -> tuple[tuple[str, int], ...]:
+        smaller = [
+            (self.site_path(variant["file"]), variant["width"])
+            for variant in entry.get("variants", [])
+            if (self.figures_dir / variant["file"]).is_file()
+        ]
+        if not smaller or not entry.get("width"):
+            return ()
+        return (*smaller, (self.site_path(entry["file"]), entry["width"]))
+
+    def model_figures(
+        self,
+        item: LoadedSetting,
+        entry: ComparisonModel | None,
+        slots: list[FigureSlot],
+        made: list[dict],
+        label: str | None,
+        scrubber: Scrubber | None = None,
+    ) -> ModelFigures:
+        """One model's slots plus how their images were made, from the first image that exists."""
+        note = entry.note if entry is not None else None
+        if not made:
+            return ModelFigures(slots=slots, label=label, note=note, scrubber=scrubber)
+        comparison = item.setting.comparison
+        first = made[0]
+        arguments = (first.get("inputs") or {}).get("arguments") or first.get("call") or {}
+        notes = []
+        if comparison.parameter == "seed":
+            notes.append("Each image uses the seed in its caption.")
+        if comparison.task == IMAGE_TO_IMAGE:
+            notes.append("Every image starts from the same input image, made with the default model, prompt and seed.")
+        seconds = [entry["seconds"] for entry in made if isinstance(entry.get("seconds"), (int, float))]
+        if seconds:
+            notes.append(f"About {sum(seconds) / len(seconds):.1f} s per image.")
+        return ModelFigures(
+            slots=slots,
+            label=label or None,
+            model=first.get("model"),
+            revision=first.get("revision"),
+            prompt=None if comparison.parameter == "prompt" else arguments.get("prompt"),
+            seed=None if comparison.parameter == "seed" else first.get("seed"),
+            device=first.get("device"),
+            notes=notes,
+            note=note,
+            scrubber=scrubber,
+        )
+
+    def from_entries(self, item: LoadedSetting, entries: dict, records: dict, status, reason) -> PageFigures:
+        """What the manifest holds for a setting, by value, when its images cannot be planned."""
+        comparison = item.setting.comparison
+        models = comparison.models or [None]
+        tabs, measured = [], []
+        for entry in models:
+            profile = entry.profile if entry is not None else None
+            folder = sweep_id(item.slug, profile)  # a per-model image lives in <slug>/<profile>/
+            by_value = {
+                str(e.get("value")): e
+                for e in entries.values()
+                if e.get("setting") == item.slug and Path(e["file"]).parent.as_posix() == folder
+            }
+            slots, made = [], []
+            for value in comparison.values_for(entry):
+                caption = caption_for(comparison.parameter, value)
+                found = by_value.get(str(value))
+                if found and (self.figures_dir / found["file"]).is_file():
+                    made.append(found)
+                    slots.append(self.slot(caption, found, status, reason))
+                else:
+                    slots.append(FigureSlot(caption=caption))
+            record = records.get(sweep_id(item.slug, profile))
+            if record is not None and comparison.sweep_for(entry) is not None:
+                measured.append(self.measured(item, entry, record, status, reason))
+            label = ((made[0].get("label") if made else None) or profile) if len(models) > 1 else None
+            tabs.append(self.model_figures(item, entry, slots, made, label))
+        return PageFigures(models=tabs, sweep=self.chart(item, measured, _sweep_values(item)))
+
+    def measured(self, item: LoadedSetting, entry, record: dict, status: str, reason: str | None) -> _Measured:
+        sweep = item.setting.comparison.sweep_for(entry)
+        # The label names the setting's reference: a record measured against another one goes without it.
+        label = sweep.reference_label if record["reference"] == sweep.reference else None
+        reading = read_sweep(record, sweep.threshold, label)
+        model_label = record.get("label") if item.setting.comparison.models else None
+        return _Measured(model_label, record, reading, status, reason)
+
+    def scrubber(self, sweep: SweepPlan, entries: dict, measured: _Measured) -> Scrubber | None:
+        """A slider through the sweep's images, when every one of them is on disk."""
+        points = []
+        record = {point.get("value"): point for point in measured.record.get("points", [])}
+        for job, value in zip(sweep.jobs, sweep.spec.values, strict=True):
+            entry, point = entries.get(job.file), record.get(value)
+            if entry is None or point is None or not (self.figures_dir / job.file).is_file():
+                return None
+            points.append(
+                ScrubberPoint(
+                    caption=caption_for(sweep.spec.parameter, value),
+                    image=self.site_path(job.file),
+                    difference=float(point["difference"]),
+                    seconds=point.get("seconds"),
+                    width=entry.get("width"),
+                    height=entry.get("height"),
+                    srcset=self.srcset(entry),
+                )
+            )
+        who = f" on {measured.label}" if measured.label else ""
+        return Scrubber(
+            points=tuple(points),
+            start=sweep.spec.values.index(sweep.spec.reference),
+            label=f"{sweep.spec.parameter}{who}: step through the sweep's images",
+        )
+
+    def chart(self, item: LoadedSetting, measured: list[_Measured], values: int) -> SweepChart | None:
+        """The chart of every measured sweep of the comparison, drawn from the manifest's numbers."""
+        if not values:
+            return None
+        if not measured:
+            return SweepChart(values=values)
+        series = [(m.label, m.reading) for m in measured]
+        several = len(measured) > 1
+        sentences = [
+            f"{m.label}: {measured_sentence(m.reading)}" if m.label else measured_sentence(m.reading) for m in measured
+        ]
+        alt = chart_description(series)
+        light, dark = (self.figures_dir / item.slug / f"sweep-{palette}.svg" for palette in ("light", "dark"))
+        light, dark = light.relative_to(self.root).as_posix(), dark.relative_to(self.root).as_posix()
+        stale = [m for m in measured if m.status != "fresh"]
+        status = "stale" if stale else "fresh"
+        # The value ranges cite the point where the first model's image gets close, else its reference.
+        first = measured[0]
+        reading = first.reading
+        cited = reading.values[reading.low if reading.converges else reading.reference_index]
+        current = first.status == "fresh" and reading.low != reading.high
+        records = [m.record for m in measured]
+        devices = sorted({str(d) for r in records for d in r.get("devices") or ()})
+        dtypes = sorted({str(r.get("dtype")) for r in records if r.get("dtype")})
+        sizes = sorted({f"{r['width']} × {r['height']}" for r in records if r.get("width") and r.get("height")})
+        seeds, prompts = {r.get("seed") for r in records}, {r.get("prompt") for r in records}
+        chart_input = series if several else reading
+        return SweepChart(
+            values=values,
             status=status,
             light=light,
             dark=dark,
             width=WIDTH,
             height=HEIGHT,
             alt=alt,
-            sentence=measured_sentence(reading),
-            stale_reason=reason if status == "stale" else None,
+            sentence=" ".join(sentences),
+            stale_reason=(stale[0].reason if stale else None),
             band=_band_of(item.setting.ranges, cited) if current else None,
-            model=record.get("model"),
-            devices=tuple(record.get("devices") or ()),
-            dtype=record.get("dtype"),
-            size=f"{width} × {height}" if width and height else None,
-            seed=record.get("seed"),
-            prompt=record.get("prompt"),
-            files=((light, sweep_chart_svg(reading, LIGHT, alt)), (dark, sweep_chart_svg(reading, DARK, alt))),
-        ),
-    )
+            band_sentence=sentences[0],
+            models=tuple((m.label, str(m.record.get("model"))) for m in measured),
+            devices=tuple(devices),
+            dtype=" and ".join(dtypes) or None,
+            size=" and ".join(sizes) or None,
+            seed=seeds.pop() if len(seeds) == 1 else None,
+            prompt=prompts.pop() if len(prompts) == 1 else None,
+            files=(
+                (light, sweep_chart_svg(chart_input, LIGHT, alt)),
+                (dark, sweep_chart_svg(chart_input, DARK, alt)),
+            ),
+        )
 
 
 def _band_of(ranges: list[ValueRange], value) -> int | None:
     return next((index for index, band in enumerate(ranges) if band.min <= value <= band.max), None)
-
-
-def _slot(caption: str, entry: dict, root: Path, figures_dir: Path, status: str, reason: str | None) -> FigureSlot:
-    image = (figures_dir / entry["file"]).relative_to(root).as_posix()
-    smaller = [
-        ((figures_dir / variant["file"]).relative_to(root).as_posix(), variant["width"])
-        for variant in entry.get("variants", [])
-        if (figures_dir / variant["file"]).is_file()
-    ]
-    return FigureSlot(
-        caption=caption,
-        status=status,
-        image=image,
-        width=entry.get("width"),
-        height=entry.get("height"),
-        seconds=entry.get("seconds"),
-        stale_reason=reason,
-        srcset=tuple([*smaller, (image, entry["width"])]) if smaller and entry.get("width") else (),
-    )
-
-
-def _from_entries(item, by_value, root, figures_dir, status, reason) -> PageFigures:
-    comparison = item.setting.comparison
-    slots, made = [], []
-    for value in comparison.values:
-        entry = by_value.get((item.slug, str(value)))
-        if entry and (figures_dir / entry["file"]).is_file():
-            made.append(entry)
-            slots.append(_slot(caption_for(comparison.parameter, value), entry, root, figures_dir, status, reason))
-        else:
-            slots.append(FigureSlot(caption=caption_for(comparison.parameter, value)))
-    return _page(item, slots, made)
-
-
-def _page(item: LoadedSetting, slots: list[FigureSlot], made: list[dict]) -> PageFigures:
-    """The slots plus how their images were made, from the first image that exists."""
-    if not made:
-        return PageFigures(slots=slots)
-    comparison = item.setting.comparison
-    first = made[0]
-    arguments = (first.get("inputs") or {}).get("arguments") or first.get("call") or {}
-    notes = []
-    if comparison.parameter == "seed":
-        notes.append("Each image uses the seed in its caption.")
-    if comparison.task == IMAGE_TO_IMAGE:
-        notes.append("Every image starts from the same input image, made with the default model, prompt and seed.")
-    seconds = [entry["seconds"] for entry in made if isinstance(entry.get("seconds"), (int, float))]
-    if seconds:
-        notes.append(f"About {sum(seconds) / len(seconds):.1f} s per image.")
-    return PageFigures(
-        slots=slots,
-        model=first.get("model"),
-        prompt=None if comparison.parameter == "prompt" else arguments.get("prompt"),
-        seed=None if comparison.parameter == "seed" else first.get("seed"),
-        device=first.get("device"),
-        notes=notes,
-    )

@@ -44,8 +44,10 @@ def sweep_record(sweep: SweepPlan, entries: dict[str, dict], differences: list[f
     made = [entries[job.file] for job in sweep.jobs]
     reference = entries[sweep.reference_job.file]
     call = reference.get("call") or {}
+    profile = {"profile": sweep.spec.profile, "label": sweep.spec.label} if sweep.spec.profile else {}
     return {
         "setting": sweep.spec.slug,
+        **profile,
         "parameter": sweep.spec.parameter,
         "reference": sweep.spec.reference,
         "metric": METRIC,
@@ -157,13 +159,26 @@ def measured_sentence(reading: Reading) -> str:
     return f"From {low} to {reading.values[reading.high]} the image stays {within}."
 
 
-def chart_description(reading: Reading) -> str:
-    """Alternative text for the chart: what it plots, its ranges, then the measured point."""
-    values, differences = reading.values, reading.differences
-    seconds = [s for s in reading.seconds if isinstance(s, (int, float))]
+def chart_description(series: Reading | list[tuple[str | None, Reading]]) -> str:
+    """Alternative text for the chart: what it plots, its ranges, then each model's measured point."""
+    if isinstance(series, Reading):
+        series = [(None, series)]
+    readings = [reading for _, reading in series]
+    differences = [d for reading in readings for d in reading.differences]
+    seconds = [s for reading in readings for s in reading.seconds if isinstance(s, (int, float))]
     timed = f" and the seconds each image took ({min(seconds):g} to {max(seconds):g} s)" if seconds else ""
+    first = readings[0]
+    if len(series) == 1:
+        values = first.values
+        return (
+            f"Chart of the difference of each image to {reference_phrase(first)} (1 − SSIM, from "
+            f"{max(differences):.2f} down to 0){timed}, for {first.parameter} from {values[0]} to {values[-1]}. "
+            + measured_sentence(first)
+        )
+    names = ", ".join(label or f"model {index + 1}" for index, (label, _) in enumerate(series))
+    values = sorted({v for reading in readings for v in reading.values})
     return (
-        f"Chart of the difference of each image to {reference_phrase(reading)} (1 − SSIM, from "
-        f"{max(differences):.2f} down to 0){timed}, for {reading.parameter} from {values[0]} to {values[-1]}. "
-        + measured_sentence(reading)
+        f"Chart with one line per model ({names}): the difference of each image to that model's own reference "
+        f"(1 − SSIM, from {max(differences):.2f} down to 0){timed}, for {first.parameter} from {values[0]} to "
+        f"{values[-1]}. " + " ".join(f"{label}: {measured_sentence(reading)}" for label, reading in series)
     )

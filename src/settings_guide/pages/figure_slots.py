@@ -25,19 +25,20 @@ class FigureSlot:
 
 @dataclass(frozen=True)
 class SweepChart:
-    """The comparison's measured sweep: a chart per palette, the measured point, and how it was measured."""
+    """The comparison's measured sweeps: one chart per palette (a line per model), the measured points, and how."""
 
-    values: int  # how many values the sweep measures
+    values: int  # how many values the sweeps measure, all models together
     status: FigureStatus = "missing"
     light: str | None = None  # path inside the site, e.g. "figures/inference-steps/sweep-light.svg"
     dark: str | None = None
     width: int | None = None
     height: int | None = None
     alt: str = ""
-    sentence: str = ""  # the measured point, e.g. "From num_inference_steps = 25 on the image is within 5 % ..."
+    sentence: str = ""  # the measured points, e.g. "SDXL: from num_inference_steps = 25 on the image is within 5 % ..."
     stale_reason: str | None = None
-    band: int | None = None  # the value range the measured point lies in, when it is current
-    model: str | None = None
+    band: int | None = None  # the value range the (first) model's measured point lies in, when it is current
+    band_sentence: str = ""  # that model's measured point, for the value range
+    models: tuple[tuple[str | None, str], ...] = ()  # (label, model id) of each measured model
     devices: tuple[str, ...] = ()
     dtype: str | None = None
     size: str | None = None  # e.g. "1024 × 1024"
@@ -47,16 +48,58 @@ class SweepChart:
 
 
 @dataclass(frozen=True)
-class PageFigures:
-    """All slots of one setting's comparison plus how they were made."""
+class ScrubberPoint:
+    """One value of a sweep on the scrubber: its image and what was measured."""
+
+    caption: str  # e.g. "num_inference_steps = 25"
+    image: str  # path inside the site
+    difference: float
+    seconds: float | None = None
+    width: int | None = None
+    height: int | None = None
+    srcset: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Scrubber:
+    """A slider through one model's sweep images; it starts at the reference."""
+
+    points: tuple[ScrubberPoint, ...]
+    start: int
+    label: str  # what the slider steps through, for screen readers
+
+
+@dataclass(frozen=True)
+class ModelFigures:
+    """One model's images in a comparison: a tab of its own when the comparison has several models."""
 
     slots: list[FigureSlot]
+    label: str | None = None  # the tab's title, e.g. "FLUX.1 [schnell]"
     model: str | None = None
+    revision: str | None = None
     prompt: str | None = None
     seed: int | None = None
     device: str | None = None
     notes: list[str] = field(default_factory=list)
+    note: str | None = None  # the comparison's remark on this model (Markdown, from the setting file)
+    scrubber: Scrubber | None = None
+
+
+@dataclass(frozen=True)
+class PageFigures:
+    """Every model's images of one setting's comparison, and the chart of their sweeps."""
+
+    models: list[ModelFigures]
     sweep: SweepChart | None = None
+
+    @property
+    def tabbed(self) -> bool:
+        return len(self.models) > 1
+
+    @property
+    def slots(self) -> list[FigureSlot]:
+        """Every slot, model after model."""
+        return [slot for model in self.models for slot in model.slots]
 
 
 def caption_for(parameter: str, value) -> str:
@@ -66,9 +109,17 @@ def caption_for(parameter: str, value) -> str:
     return f"{parameter} = {value}"
 
 
-def pending_figures(parameter: str, values: list, sweep_values: int = 0) -> PageFigures:
-    """Slots for a comparison none of whose images exist yet (and its sweep, if it has one)."""
-    return PageFigures(
-        slots=[FigureSlot(caption=caption_for(parameter, value)) for value in values],
-        sweep=SweepChart(values=sweep_values) if sweep_values else None,
-    )
+def pending_figures(comparison) -> PageFigures:
+    """Slots for a comparison none of whose images exist yet (and its sweeps, if it has any)."""
+    entries = comparison.models or [None]
+    models = [
+        ModelFigures(
+            slots=[FigureSlot(caption=caption_for(comparison.parameter, v)) for v in comparison.values_for(entry)],
+            label=entry.profile if entry is not None and len(entries) > 1 else None,
+            note=entry.note if entry is not None else None,
+        )
+        for entry in entries
+    ]
+    swept = [comparison.sweep_for(entry) for entry in entries]
+    sweep_values = sum(len(sweep.values) for sweep in swept if sweep is not None)
+    return PageFigures(models=models, sweep=SweepChart(values=sweep_values) if sweep_values else None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import markdown
 
 from ..markdown_safety import code_span, escape_plain_text, escape_prose
 from ..settings.model import CATEGORIES, LoadedSetting
@@ -35,6 +36,11 @@ def page_path(slug: str) -> str:
     return f"{SETTINGS_URL_DIR}/{slug}.md"
 
 
+def prose_html(text: str) -> str:
+    """Contributor Markdown as HTML, for places inside raw HTML blocks where Markdown is not parsed."""
+    return markdown.markdown(escape_prose(text), extensions=["sane_lists"], output_format="html")
+
+
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     """The Jinja environment every page is rendered with; filters make contributor text inert."""
     environment = jinja2.Environment(
@@ -48,6 +54,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     environment.filters.update(
         text=escape_plain_text,
         prose=escape_prose,
+        prose_html=prose_html,
         code=code_span,
         html=lambda value: html.escape(str(value), quote=True),
         json=lambda value: json.dumps(value, ensure_ascii=False),
@@ -66,8 +73,7 @@ def render_setting_page(
     related = item.setting.related if related is None else related
     comparison = item.setting.comparison
     if figures is None and comparison:
-        sweep_values = len(comparison.sweep.values) if comparison.sweep else 0
-        figures = pending_figures(comparison.parameter, comparison.values, sweep_values)
+        figures = pending_figures(comparison)
     markdown = environment.get_template(PAGE_TEMPLATE).render(
         slug=item.slug,
         setting=item.setting,

@@ -115,12 +115,13 @@ def _nested_in_order(schema: dict[str, Any], definitions: dict[str, Any]) -> lis
     return list(found.items())
 
 
-def _refs_of(field: dict[str, Any]) -> list[tuple[str, bool]]:
-    options = [field, *field.get("anyOf", [])]
-    refs = [(_ref_name(option), False) for option in options if "$ref" in option or "allOf" in option]
-    items = field.get("items", {})
-    if "$ref" in items:
-        refs.append((_ref_name(items), True))
+def _refs_of(field: dict[str, Any], is_entry: bool = False) -> list[tuple[str, bool]]:
+    """Definitions a field leads to, directly, through `anyOf` options, or as list entries."""
+    if "$ref" in field or "allOf" in field:
+        return [(_ref_name(field), is_entry)]
+    refs = [ref for option in field.get("anyOf", []) for ref in _refs_of(option, is_entry)]
+    if "items" in field:
+        refs += _refs_of(field["items"], True)
     return refs
 
 

@@ -171,14 +171,64 @@ class Sweep(_Strict):
     )
 
 
+def _profile_name(value: Any) -> Any:
+    # `models: [sdxl, flux-schnell]` is short for `models: [{profile: sdxl}, {profile: flux-schnell}]`.
+    return {"profile": value} if isinstance(value, str) else value
+
+
+class ComparisonModel(_Strict):
+    """One model of a comparison across models: a profile from figures/defaults.yml, with its own values if needed."""
+
+    profile: Slug = Field(
+        description="The name of a model profile in figures/defaults.yml, e.g. `sdxl` or `flux-schnell`."
+    )
+    values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)] | None = Field(
+        default=None,
+        description="This model's values to show, if not the comparison's `values` (sensible values differ per model).",
+    )
+    arguments: dict[Annotated[str, Field(pattern=_IDENTIFIER)], ArgumentValue] = Field(
+        default_factory=dict, description="Fixed pipeline call arguments for this model's images only."
+    )
+    sweep: Sweep | None = Field(
+        default=None,
+        description="This model's sweep, if not the comparison's `sweep`; `sweep: null` measures none for it.",
+    )
+    prompt: LongText | None = Field(default=None, description="This model's prompt, if not the comparison's.")
+    negative_prompt: LongText | None = Field(default=None, description="This model's negative prompt.")
+    seed: Seed | None = Field(default=None, description="This model's seed, if not the comparison's.")
+    scheduler: Identifier | None = Field(default=None, description="A diffusers scheduler class for this model.")
+    note: Markdown | None = Field(
+        default=None,
+        description="A remark shown in this model's tab, e.g. that its guidance works differently (Markdown).",
+    )
+
+
+class _ProfileNameOrBlock:
+    """JSON Schema for editors: an entry of `models` is a profile name or a block."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        return {"anyOf": [{"type": "string", "pattern": _SLUG}, handler(core_schema)]}
+
+
+ModelEntry = Annotated[ComparisonModel, BeforeValidator(_profile_name), _ProfileNameOrBlock()]
+
+
 class Comparison(_Strict):
     """Which pipeline argument the Visual Comparison varies, and over which values."""
 
     parameter: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)] = Field(
         description="A pipeline call argument such as `num_inference_steps`, or `seed`, or `scheduler`."
     )
-    values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)] = Field(
-        description="The values to show side by side, 2 to 8, inside the declared `ranges`; one image each."
+    values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)] | None = Field(
+        default=None,
+        description="The values to show side by side, 2 to 8, inside the declared `ranges`; one image each. "
+        "Required unless every entry of `models` has its own.",
+    )
+    models: Annotated[list[ModelEntry], Field(min_length=1, max_length=6)] | None = Field(
+        default=None,
+        description="Compare on several models, one tab each: profile names from figures/defaults.yml, or blocks "
+        "with a `profile` and that model's own `values`, `arguments` or `sweep`. Without it, the default model.",
     )
     task: Literal["text-to-image", "image-to-image"] = Field(
         default="text-to-image",
@@ -187,7 +237,9 @@ class Comparison(_Strict):
     prompt: LongText | None = Field(default=None, description="The prompt for every image, if not the default one.")
     negative_prompt: LongText | None = Field(default=None, description="A negative prompt for every image.")
     seed: Seed | None = Field(default=None, description="The random seed for every image, if not the default one.")
-    model: ShortText | None = Field(default=None, description="A model id overriding the configured default.")
+    model: ShortText | None = Field(
+        default=None, description="A model id overriding the configured default (instead of `models`)."
+    )
     revision: Annotated[Text, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=80)] | None = Field(
         default=None,
         description="The commit (or tag) of `model` to use; pin a commit so the images can be made again.",
@@ -205,6 +257,14 @@ class Comparison(_Strict):
         default=None,
         description="Numeric settings: more values to measure against a reference image, charted under the comparison.",
     )
+
+    def values_for(self, entry: ComparisonModel | None) -> list:
+        """The values one model shows: its own, else the comparison's."""
+        return (entry.values if entry and entry.values is not None else self.values) or []
+
+    def sweep_for(self, entry: ComparisonModel | None) -> Sweep | None:
+        """The sweep one model measures: its own (even `null`), else the comparison's."""
+        return entry.sweep if entry and "sweep" in entry.model_fields_set else self.sweep
 
 
 class ModelRecommendation(_Strict):

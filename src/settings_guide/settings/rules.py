@@ -57,57 +57,95 @@ def _check_type(setting: Setting, value, loc: tuple) -> Iterator[Finding]:
 
 def _check_comparison(setting: Setting) -> Iterator[Finding]:
     comparison = setting.comparison
+    at = ("comparison",)
+    if comparison.values is not None:
+        yield from _check_values(setting, comparison.values, (*at, "values"))
+    if comparison.models is None:
+        if comparison.values is None:
+            yield (*at, "values"), "list the values to compare (2 to 8), or compare on several `models`"
+        if comparison.sweep:
+            yield from _check_sweep(setting, comparison.sweep, (*at, "sweep"))
+    else:
+        yield from _check_models(setting)
+    if comparison.model is not None and comparison.pipeline is None:
+        yield (
+            (*at, "model"),
+            "a comparison that sets `model` must also set `pipeline`, the diffusers class for it, e.g. `FluxPipeline`",
+        )
+    if comparison.revision is not None and comparison.model is None:
+        yield (*at, "revision"), "`revision` pins the comparison's own `model`; set `model` too"
+    if comparison.parameter in comparison.arguments:
+        yield (*at, "arguments", comparison.parameter), "this argument is the one being compared; remove it here"
+
+
+def _check_models(setting: Setting) -> Iterator[Finding]:
+    comparison = setting.comparison
+    for name in ("model", "revision", "pipeline"):
+        if getattr(comparison, name) is not None:
+            yield (
+                ("comparison", name),
+                f"`{name}` belongs to the one-model form; with `models`, each profile in figures/defaults.yml "
+                "names its model, revision and pipeline",
+            )
+    seen: set[str] = set()
+    for index, entry in enumerate(comparison.models):
+        at = ("comparison", "models", index)
+        if entry.profile in seen:
+            yield (*at, "profile"), f"the profile {entry.profile!r} is listed twice; list each model once"
+        seen.add(entry.profile)
+        if entry.values is not None:
+            yield from _check_values(setting, entry.values, (*at, "values"))
+        elif comparison.values is None:
+            yield (*at,), f"{entry.profile} has no values to show: give it `values`, or the comparison `values`"
+        if comparison.parameter in entry.arguments:
+            yield (*at, "arguments", comparison.parameter), "this argument is the one being compared; remove it here"
+        sweep = comparison.sweep_for(entry)
+        if sweep is not None:
+            where = (*at, "sweep") if "sweep" in entry.model_fields_set else ("comparison", "sweep")
+            yield from _check_sweep(setting, sweep, where)
+
+
+def _check_values(setting: Setting, values: list, loc: tuple) -> Iterator[Finding]:
     seen: set = set()
-    for index, value in enumerate(comparison.values):
-        loc = ("comparison", "values", index)
+    for index, value in enumerate(values):
+        value_loc = (*loc, index)
         if value in seen:
-            yield loc, f"{value!r} is compared twice"
+            yield value_loc, f"{value!r} is compared twice"
         seen.add(value)
-        problems = list(_check_type(setting, value, loc))
+        problems = list(_check_type(setting, value, value_loc))
         yield from problems
         if problems or not setting.ranges:
             continue
         low, high = setting.ranges[0].min, setting.ranges[-1].max
         if not low <= value <= high:
-            yield loc, f"{value} lies outside the declared ranges ({low} – {high}); widen a range or pick another value"
-    if comparison.model is not None and comparison.pipeline is None:
-        yield (
-            ("comparison", "model"),
-            "a comparison that sets `model` must also set `pipeline`, the diffusers class for it, e.g. `FluxPipeline`",
-        )
-    if comparison.revision is not None and comparison.model is None:
-        yield ("comparison", "revision"), "`revision` pins the comparison's own `model`; set `model` too"
-    if comparison.parameter in comparison.arguments:
-        yield (
-            ("comparison", "arguments", comparison.parameter),
-            "this argument is the one being compared; remove it here",
-        )
-    if comparison.sweep:
-        yield from _check_sweep(setting)
+            yield (
+                value_loc,
+                f"{value} lies outside the declared ranges ({low} – {high}); widen a range or pick another value",
+            )
 
 
 # A sweep measures images against each other pixel by pixel: same seed, same size, same kind of value.
 _UNSWEEPABLE = {"seed": "seed", "width": "size", "height": "size"}
 
 
-def _check_sweep(setting: Setting) -> Iterator[Finding]:
-    comparison, sweep = setting.comparison, setting.comparison.sweep
+def _check_sweep(setting: Setting, sweep, at: tuple) -> Iterator[Finding]:
+    comparison = setting.comparison
     if setting.value_type not in ("integer", "number"):
         yield (
-            ("comparison", "sweep"),
+            at,
             f"a sweep measures numeric settings only, and this one's value_type is {setting.value_type!r}; remove `sweep`",
         )
         return
     if comparison.parameter in _UNSWEEPABLE:
         yield (
-            ("comparison", "sweep"),
+            at,
             f"a sweep compares images of the same {_UNSWEEPABLE[comparison.parameter]}, so it cannot vary "
             f"`{comparison.parameter}`; remove `sweep`",
         )
         return
     low, high = (setting.ranges[0].min, setting.ranges[-1].max) if setting.ranges else (None, None)
     for index, value in enumerate(sweep.values):
-        loc = ("comparison", "sweep", "values", index)
+        loc = (*at, "values", index)
         problems = list(_check_type(setting, value, loc))
         yield from problems
         if problems:
@@ -119,10 +157,10 @@ def _check_sweep(setting: Setting) -> Iterator[Finding]:
                 loc,
                 f"{value} comes after {sweep.values[index - 1]}; list the sweep's values from low to high, each once",
             )
-    yield from _check_type(setting, sweep.reference, ("comparison", "sweep", "reference"))
+    yield from _check_type(setting, sweep.reference, (*at, "reference"))
     if sweep.reference not in sweep.values:
         yield (
-            ("comparison", "sweep", "reference"),
+            (*at, "reference"),
             f"the reference {sweep.reference} is not one of the sweep's values; add it to `values` or pick one of them",
         )
 
