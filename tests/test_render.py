@@ -77,7 +77,9 @@ def test_pending_slots_and_images():
             FigureSlot("num_inference_steps = 25", "stale", "figures/b.webp", 512, 512, 2.0, "prompt changed"),
             FigureSlot("num_inference_steps = 50"),
         ]
-        return PageFigures(models=[ModelFigures(slots, model="tiny/model", prompt="a lighthouse", seed=7, device="cpu")])
+        return PageFigures(
+            models=[ModelFigures(slots, model="tiny/model", prompt="a lighthouse", seed=7, device="cpu")]
+        )
 
     page = render_site_pages(environment, loaded, figures_for)[1].markdown
     images = re.findall(r"<img [^>]+>", page)

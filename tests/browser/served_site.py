@@ -80,39 +80,91 @@ def comparison_slugs(project: Path) -> list[str]:
 def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quality: int = 80) -> dict[str, list[str]]:
     """WebP images and a ``figures/manifest.json`` entry for every compared value of these settings.
 
-    The manifest has the shape ``settings-guide figures`` writes. The copy has no
-    ``figures/defaults.yml``, so the pages show the manifest's images without checking cache keys
-    (the real pipeline's keys need the real model). Returns each setting's image files.
+    The manifest has the shape ``settings-guide figures`` writes: per model for comparisons across
+    models, with each sweep's images and its measured record (stand-in numbers: the difference
+    falls towards the reference). The copy has no ``figures/defaults.yml``, so the pages show the
+    manifest's images without checking cache keys (the real pipeline's keys need the real model).
+    Returns each setting's comparison image files, model after model.
     """
     figures = project / "figures"
-    entries, files = [], {}
+    entries, sweeps, files = [], [], {}
     by_slug = {item.slug: item for item in _loaded(project)}
+    labels = {name: profile["label"] for name, profile in _profiles().items()}
     for slug in slugs:
         comparison = by_slug[slug].setting.comparison
         files[slug] = []
-        for index, value in enumerate(comparison.values):
-            name = f"{slug}/{comparison.parameter}-{index}.webp"
-            buffer = io.BytesIO()
-            image = standin_image(size, index, len(comparison.values))
-            image.save(buffer, format="WEBP", quality=quality)
-            (figures / slug).mkdir(parents=True, exist_ok=True)
-            (figures / name).write_bytes(buffer.getvalue())
-            files[slug].append(name)
-            # The smaller srcset copies, made by the same code the figure pipeline uses.
-            variants = []
-            for width, height, data in encode_variants(np.asarray(image), "webp", quality):
-                (figures / variant_file(name, width)).write_bytes(data)
-                variants.append({"file": variant_file(name, width), "width": width, "height": height})
-            entries.append({
-                "file": name, "role": "comparison", "setting": slug, "parameter": comparison.parameter,
-                "value": value, "width": size, "height": size, "seconds": 2.5 + index, "seed": 1234,
-                "model": "stand-in/test-images", "device": "a test machine (stand-in images)",
-                "call": {"prompt": "a red fox sitting on a mossy log in a misty forest", comparison.parameter: value},
-                "variants": variants,
-            })  # fmt: skip
+        for model in comparison.models or [None]:
+            profile = model.profile if model is not None else None
+            folder = f"{slug}/{profile}" if profile else slug
+            shown = comparison.values_for(model)
+            sweep = comparison.sweep_for(model)
+            swept = [value for value in (sweep.values if sweep else []) if value not in shown]
+            values = [*shown, *swept]
+            made = {}
+            for index, value in enumerate(values):
+                name = f"{folder}/{comparison.parameter}-{index}.webp"
+                image = standin_image(size, index, len(values))
+                entry = _write_standin(figures, name, image, quality)
+                entry.update({
+                    "role": "comparison" if value in shown else "sweep", "setting": slug,
+                    "parameter": comparison.parameter, "value": value, "seconds": 2.5 + index, "seed": 1234,
+                    "model": "stand-in/test-images", "device": "a test machine (stand-in images)",
+                    "call": {"prompt": "a red fox sitting on a mossy log in a misty forest", comparison.parameter: value},
+                })  # fmt: skip
+                if profile:
+                    entry.update(profile=profile, label=labels.get(profile, profile))
+                entries.append(entry)
+                made[value] = entry
+                if value in shown:
+                    files[slug].append(name)
+            if sweep is not None:
+                sweeps.append(_standin_sweep(slug, comparison.parameter, sweep, made, profile, labels))
     manifest = {"schema": 1, "images": sorted(entries, key=lambda entry: entry["file"])}
+    if sweeps:
+        manifest["sweeps"] = sweeps
     (figures / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
     return files
+
+
+def _profiles() -> dict:
+    return yaml.safe_load((ROOT / "figures" / "defaults.yml").read_text("utf-8"))["models"]
+
+
+def _write_standin(figures: Path, name: str, image: Image.Image, quality: int) -> dict:
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", quality=quality)
+    (figures / name).parent.mkdir(parents=True, exist_ok=True)
+    (figures / name).write_bytes(buffer.getvalue())
+    # The smaller srcset copies, made by the same code the figure pipeline uses.
+    variants = []
+    for width, height, data in encode_variants(np.asarray(image), "webp", quality):
+        (figures / variant_file(name, width)).write_bytes(data)
+        variants.append({"file": variant_file(name, width), "width": width, "height": height})
+    return {"file": name, "width": image.width, "height": image.height, "variants": variants}
+
+
+def _standin_sweep(slug: str, parameter: str, sweep, made: dict, profile: str | None, labels: dict) -> dict:
+    """A sweep record in the manifest's shape; the difference shrinks with the distance to the reference."""
+    values = list(sweep.values)
+    reference = values.index(sweep.reference)
+    points = [
+        {
+            "value": value,
+            "file": made[value]["file"],
+            "key": f"stand-in-{slug}-{profile}-{value}",
+            "difference": round(min(0.9, 0.03 * abs(index - reference) ** 1.6), 5),
+            "seconds": made[value]["seconds"],
+        }
+        for index, value in enumerate(values)
+    ]
+    record = {
+        "setting": slug, "parameter": parameter, "reference": sweep.reference, "metric": "1 − SSIM",
+        "metric_version": 1, "points": points, "devices": ["a test machine (stand-in images)"],
+        "model": "stand-in/test-images", "dtype": "bf16", "seed": 1234, "width": 1024, "height": 1024,
+    }  # fmt: skip
+    if profile:
+        record.update(profile=profile, label=labels.get(profile, profile))
+    return record
 
 
 def standin_image(size: int, index: int, count: int, seed: int = 1234) -> Image.Image:

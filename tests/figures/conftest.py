@@ -123,6 +123,25 @@ def tiny_model(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_hub_cache(tmp_path_factory) -> Path:
+    """An offline Hugging Face cache holding a tiny stand-in of every catalogue model at its pinned commit."""
+    from .tiny_models import build_hub_cache
+
+    return build_hub_cache(tmp_path_factory.mktemp("hub") / "cache")
+
+
+@pytest.fixture
+def hub_cache(tiny_hub_cache, tmp_path, monkeypatch) -> Path:
+    """This test's own copy of the tiny Hub cache, in use (HF_HUB_CACHE) with the Hub switched off."""
+    import huggingface_hub
+
+    cache = Path(shutil.copytree(tiny_hub_cache, tmp_path / "hub-cache", symlinks=True))
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))  # read at import: follow the env
+    return cache
+
+
+@pytest.fixture(scope="session")
 def broken_models(tiny_model, tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("broken")
     return {how: break_vae(tiny_model, base / how, how) for how in ("nan", "black")}
@@ -167,6 +186,22 @@ SEEDS = setting_yaml("Seeds", "parameter: seed\nvalues: [1, 2, 3]")
 
 
 SDXL_COMMIT = "462165984030d82259a11f4367a4eed129e94a7b"
+# A second profile for comparisons across models; the tiny Hub cache holds it at this commit.
+FLUX_PROFILE = """\
+flux-schnell:
+  label: FLUX.1 [schnell]
+  model: black-forest-labs/FLUX.1-schnell
+  revision: 741f7c3ce8b383c54771c7003378a50191e9efe9
+  pipeline: FluxPipeline
+  dtype: fp32
+  width: 32
+  height: 32
+  negative_prompt: false
+  arguments:
+    guidance_scale: 0.0
+    num_inference_steps: 2
+    max_sequence_length: 32
+"""
 
 
 def defaults_yaml(model: str = HUB_MODEL, dtype: str = "bf16", size: int = 32, profiles: str = "", **extra) -> str:

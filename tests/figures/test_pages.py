@@ -35,14 +35,15 @@ def test_fresh_images_replace_pending_and_say_how_they_were_made(tmp_path, tiny_
     assert [slot.status for slot in figures.slots] == ["fresh", "fresh"]
     assert figures.slots[1].image == "figures/steps/num_inference_steps-3.webp"
     assert (figures.slots[1].width, figures.slots[1].height) == (32, 32) and figures.slots[1].seconds > 0
-    assert (figures.model, figures.prompt, figures.seed, figures.device) == (str(tiny_model), PROMPT, 7, "CPU")
+    [model] = figures.models
+    assert (model.model, model.prompt, model.seed, model.device) == (str(tiny_model), PROMPT, 7, "CPU")
     markdown = page(project, "steps")
     assert "Image pending" not in markdown and "Out of date" not in markdown
     assert '<img src="../../figures/steps/num_inference_steps-2.webp"' in markdown
     assert f"Made with <code>{tiny_model}</code> on CPU, seed <code>7</code>, prompt “{PROMPT}”." in markdown
     assert " s</span>" in markdown  # seconds per image under each one
 
-    seeds = page_figures(project, "seeds")
+    [seeds] = page_figures(project, "seeds").models
     assert seeds.seed is None and "Each image uses the seed in its caption." in seeds.notes
 
 

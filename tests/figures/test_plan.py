@@ -17,7 +17,17 @@ from settings_guide.figures.plan import ModelResolver, plan_figures
 from settings_guide.figures.spec import Overrides, comparison_specs, load_defaults
 from settings_guide.settings.load import find_setting_files, load_settings
 
-from .conftest import SEEDS, STEPS, defaults_yaml, images, make_project, run_figures, setting_yaml
+from .conftest import (
+    FLUX_PROFILE,
+    SDXL_COMMIT,
+    SEEDS,
+    STEPS,
+    defaults_yaml,
+    images,
+    make_project,
+    run_figures,
+    setting_yaml,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -239,8 +249,42 @@ def test_spec_problems_point_at_the_setting_or_defaults_line(tmp_path):
     with pytest.raises(ProblemsFound) as found:
         load_defaults(project / "figures" / "defaults.yml")
     shown = "\n".join(map(str, found.value.problems))
-    assert "defaults.yml:8:8: dtype: Input should be 'bf16', 'fp16' or 'fp32'" in shown
-    assert "defaults.yml:11:1: colour: unknown field 'colour'" in shown
+    assert "defaults.yml:13:12: models.sdxl.dtype: Input should be 'bf16', 'fp16' or 'fp32'" in shown
+    assert "defaults.yml:6:1: colour: unknown field 'colour'" in shown
+
+
+def test_profile_mistakes_are_one_line_at_their_place(tmp_path):
+    project = make_project(tmp_path / "p", {"steps": STEPS})
+    defaults = project / "figures" / "defaults.yml"
+    text = defaults_yaml()
+    defaults.write_text(text.replace("default_model: sdxl", "default_model: sdlx").replace(SDXL_COMMIT, "main"))
+    with pytest.raises(ProblemsFound) as found:
+        load_defaults(defaults)
+    shown = "\n".join(map(str, found.value.problems))
+    assert "defaults.yml:10:15: models.sdxl.revision: pin the profile to a commit" in shown
+    defaults.write_text(text.replace("default_model: sdxl", "default_model: sdlx"))
+    with pytest.raises(ProblemsFound) as found:
+        load_defaults(defaults)
+    [problem] = found.value.problems
+    assert str(problem).endswith("defaults.yml:1:16: default_model: no profile named 'sdlx' under `models`; did you mean 'sdxl'?")
+    # The flat form of earlier versions gets a pointer to the profiles.
+    defaults.write_text("model: x/y\n" + text)
+    with pytest.raises(ProblemsFound) as found:
+        load_defaults(defaults)
+    assert "a model's settings now live in a named profile under `models:`" in str(found.value.problems[0])
+
+
+def test_an_unknown_profile_in_a_comparison_gets_a_did_you_mean(tmp_path):
+    setting = setting_yaml("Steps", "parameter: num_inference_steps\nvalues: [2, 3]\nmodels: [sdxl, flux-shnell]")
+    project = make_project(
+        tmp_path / "p",
+        {"steps": setting},
+        defaults=defaults_yaml(profiles=FLUX_PROFILE),
+    )
+    messages = _planning_problems(project)
+    [message] = messages
+    assert "steps.yml:15:18: comparison.models[1].profile: no model profile named 'flux-shnell' in " in message
+    assert message.endswith("defaults.yml; did you mean 'flux-schnell'? (profiles: sdxl, flux-schnell)")
 
 
 def test_text_values_get_distinct_safe_file_names(tmp_path):

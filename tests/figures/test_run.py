@@ -83,7 +83,7 @@ def test_changing_one_value_makes_exactly_one_image_and_drops_the_old_one(figure
 def test_dry_run_and_check_report_missing_then_fresh_then_stale(figure_project, tiny_model):
     dry = run_figures(figure_project, "--dry-run", model=tiny_model)
     assert dry.code == 0
-    assert "missing  steps/num_inference_steps-3.webp  (not generated yet)" in dry.out
+    assert "missing  steps/num_inference_steps-3.webp  [SDXL]  (not generated yet)" in dry.out
     assert "5 images: 0 fresh, 5 missing, 0 stale" in dry.out
     assert not (figure_project / "figures" / "manifest.json").exists() and not images(figure_project)
 
@@ -97,7 +97,7 @@ def test_dry_run_and_check_report_missing_then_fresh_then_stale(figure_project, 
     defaults.write_text(defaults.read_text().replace("guidance_scale: 6.0", "guidance_scale: 5.0"))
     check = run_figures(figure_project, "--check", model=tiny_model)
     assert check.code == 1
-    assert "stale    seeds/seed-1.webp  (changed: guidance_scale 6.0 → 5.0)" in check.out
+    assert "stale    seeds/seed-1.webp  [SDXL]  (changed: guidance_scale 6.0 → 5.0)" in check.out
     assert not [line for line in check.out.splitlines() if line.startswith("fresh")]  # only what needs work
     dry = run_figures(figure_project, "--dry-run", model=tiny_model)
     assert "5 images: 0 fresh, 0 missing, 5 stale" in dry.out
@@ -109,7 +109,10 @@ def test_check_notices_a_replaced_image_file(figure_project, tiny_model):
         (figure_project / "figures" / "seeds" / "seed-2.webp").read_bytes()
     )
     check = run_figures(figure_project, "--check", model=tiny_model)
-    assert check.code == 1 and "seeds/seed-1.webp  (the file differs from the one the manifest records)" in check.out
+    assert (
+        check.code == 1
+        and "seeds/seed-1.webp  [SDXL]  (the file differs from the one the manifest records)" in check.out
+    )
 
 
 def test_the_same_inputs_give_the_same_bytes(tmp_path, tiny_model):
@@ -172,7 +175,7 @@ def test_image_to_image_starts_from_a_planned_input_image(tmp_path, tiny_model):
     defaults = project / "figures" / "defaults.yml"
     defaults.write_text(defaults.read_text().replace("a red fox", "a grey fox"))
     dry = run_figures(project, "--dry-run", model=tiny_model)
-    assert "stale    strength/strength-0.5.webp  (changed: its input image)" in dry.out
+    assert "stale    strength/strength-0.5.webp  [SDXL]  (changed: its input image)" in dry.out
     assert "remove   " + input_file in dry.out
 
 

@@ -14,7 +14,7 @@ from settings_guide.errors import ProblemsFound
 from settings_guide.figures.chart import DARK, LIGHT, sweep_chart_svg
 from settings_guide.figures.metrics import image_difference
 from settings_guide.figures.sweep import measured_sentence, read_sweep
-from settings_guide.pages.figure_slots import FigureSlot, PageFigures, SweepChart
+from settings_guide.pages.figure_slots import FigureSlot, ModelFigures, PageFigures, SweepChart
 from settings_guide.pages.render import make_environment, render_site_pages
 from settings_guide.settings.load import load_settings
 from settings_guide.site.html_safety import sanitize_page_html
@@ -136,7 +136,7 @@ def test_a_run_killed_before_measuring_measures_on_the_next_run_without_renderin
     path.write_text(json.dumps(data))  # as a run killed after its last image, before measuring
 
     check = run_figures(project, "--check")
-    assert check.code == 1 and "missing  sweep of steps  (not measured yet)" in check.out
+    assert check.code == 1 and "missing  sweep of steps  [SDXL]  (not measured yet)" in check.out
     assert "1 sweep is missing or stale" in check.err
 
     result = run_figures(project)
@@ -150,7 +150,7 @@ def test_changing_the_sweep_values_remeasures_the_images_it_has(measured, tmp_pa
     (project / "settings" / "steps.yml").write_text(STEPS.replace("[1, 2, 3, 4]", "[1, 2, 4]"))
 
     dry = run_figures(project, "--dry-run")
-    assert "stale    sweep of steps  (changed: its values)" in dry.out
+    assert "stale    sweep of steps  [SDXL]  (changed: its values)" in dry.out
     assert "remove   steps/num_inference_steps-3.webp  (no setting asks for it)" in dry.out
     # Until then the page keeps the old chart, marked out of date.
     [page] = [p for p in site(project).pages if p.path == "settings/steps.md"]
@@ -164,7 +164,7 @@ def test_changing_the_sweep_values_remeasures_the_images_it_has(measured, tmp_pa
     (project / "settings" / "steps.yml").write_text(
         setting_yaml("Steps", "parameter: num_inference_steps\nvalues: [2, 4]")
     )
-    assert "remove   sweep of steps  (its setting has no sweep now)" in run_figures(project, "--dry-run").out
+    assert "remove   sweep of steps  (no setting asks for it now)" in run_figures(project, "--dry-run").out
     assert run_figures(project).code == 0 and "steps" not in sweeps(project)
 
 
@@ -236,7 +236,7 @@ def test_the_value_range_of_the_measured_point_cites_it_and_links_the_chart(tmp_
     (tmp_path / "steps.yml").write_text(text)
     loaded = load_settings([tmp_path / "steps.yml"])
     chart = SweepChart(values=4, status="fresh", light="a.svg", dark="b.svg", sentence="From 3 on, close.", band=0)
-    figures = PageFigures(slots=[FigureSlot("num_inference_steps = 2")], sweep=chart)
+    figures = PageFigures(models=[ModelFigures([FigureSlot("num_inference_steps = 2")])], sweep=chart)
     page = render_site_pages(make_environment(ROOT / "templates"), loaded, lambda item: figures)[1].markdown
     ranges = page.split("## Value Ranges", 1)[1].split("\n## ", 1)[0]
     assert ranges.count('class="sg-measured"') == 1

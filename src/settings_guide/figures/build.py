@@ -253,7 +253,10 @@ def build_figures(options: BuildOptions) -> int:
         done.append(f"removed {removed}")
     if measured:
         done.append(f"measured {measured} sweep{'s' if measured != 1 else ''}")
-    print(f"{', '.join(done)} ({time.perf_counter() - started:.1f} s on {device})")
+    loaded = f"{summary.models_loaded} model{'s' if summary.models_loaded != 1 else ''} loaded, "
+    print(
+        f"{', '.join(done)} ({loaded if summary.models_loaded else ''}{time.perf_counter() - started:.1f} s on {device})"
+    )
     return 1 if summary.failed else 0
 
 

@@ -199,6 +199,7 @@ class Pipelines:
         self._loaded: tuple | None = None
         self._by_class: dict[type, Any] = {}
         self.warm: set[int] = set()  # ids of the pipelines that have run since loading
+        self.loads = 0  # models loaded in this run: one per model, as batches() orders the jobs
 
     def for_job(self, job: FigureJob):
         source, dtype = job.source, TORCH_DTYPES[job.spec.dtype]
@@ -209,6 +210,7 @@ class Pipelines:
             folder = self.folders[(source.model, source.revision)]
             pipe = cls.from_pretrained(folder, **{_DTYPE_KEYWORD: dtype}).to(self.device)
             pipe.set_progress_bar_config(disable=True)
+            self.loads += 1
             self._loaded, self._by_class, self.warm = wanted, {type(pipe): pipe}, set()
         target = task_class(pipeline_class(source.pipeline), job.spec.task)
         if target not in self._by_class:
@@ -265,10 +267,11 @@ class Outcome:
 class RunSummary:
     generated: int = 0
     failed: list[Outcome] = field(default_factory=list)
+    models_loaded: int = 0
 
 
 def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJob]]:
-    """Jobs in run order: one model after another, input images first, same-but-seed images together."""
+    """Jobs in run order: one model after another (each loads once), input images first, same-but-seed images together."""
     models: dict[tuple, int] = {}
     for job in jobs:
         models.setdefault((job.source.model, job.source.revision, job.spec.dtype), len(models))
@@ -402,6 +405,7 @@ def generate(
                 on_done(outcome)
     finally:
         pipelines.release(collect=False)  # the caller is done; nothing else needs the memory now
+        summary.models_loaded = pipelines.loads
     return summary
 
 

@@ -25,7 +25,7 @@ from ..pages.figure_slots import (
 from ..settings.model import ComparisonModel, LoadedSetting, ValueRange
 from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
 from .manifest import MANIFEST_NAME, read_manifest, read_sweeps
-from .plan import FigureError, FigureJob, ModelResolver, SweepPlan, job_state, plan_figures
+from .plan import FigureError, FigureJob, ModelResolver, job_state, plan_figures
 from .spec import DEFAULTS_NAME, IMAGE_TO_IMAGE, comparison_specs, load_defaults, sweep_id
 from .sweep import Reading, chart_description, measured_sentence, read_sweep, sweep_state
 
@@ -88,17 +88,18 @@ def figures_reader(root: Path, figures_dir: Path):
                 made.append(entry_made)
                 slots.append(view.slot(caption, entry_made, state.state, state.reason or None))
             label = jobs[0].spec.label if jobs and len(models) > 1 else None
-            scrubber = view.scrubber(sweep, entries, one) if sweep is not None and one is not None else None
+            scrubber = view.scrubber(one, entries) if one is not None else None
             tabs.append(view.model_figures(item, entry, slots, made, label, scrubber))
         return PageFigures(models=tabs, sweep=view.chart(item, measured, _sweep_values(item)))
 
     return figures_for
 
 
-def _sweep_values(item: LoadedSetting) -> int:
+def _sweep_values(item: LoadedSetting) -> tuple[int, int]:
+    """How many values the comparison's sweeps measure, all models together, and how many sweeps."""
     comparison = item.setting.comparison
-    sweeps = [comparison.sweep_for(entry) for entry in comparison.models or [None]]
-    return sum(len(sweep.values) for sweep in sweeps if sweep is not None)
+    sweeps = [sweep for sweep in map(comparison.sweep_for, comparison.models or [None]) if sweep is not None]
+    return sum(len(sweep.values) for sweep in sweeps), len(sweeps)
 
 
 class _View:
@@ -193,10 +194,13 @@ class _View:
                 else:
                     slots.append(FigureSlot(caption=caption))
             record = records.get(sweep_id(item.slug, profile))
+            one = None
             if record is not None and comparison.sweep_for(entry) is not None:
-                measured.append(self.measured(item, entry, record, status, reason))
+                one = self.measured(item, entry, record, status, reason)
+                measured.append(one)
             label = ((made[0].get("label") if made else None) or profile) if len(models) > 1 else None
-            tabs.append(self.model_figures(item, entry, slots, made, label))
+            scrubber = self.scrubber(one, entries) if one is not None else None
+            tabs.append(self.model_figures(item, entry, slots, made, label, scrubber))
         return PageFigures(models=tabs, sweep=self.chart(item, measured, _sweep_values(item)))
 
     def measured(self, item: LoadedSetting, entry, record: dict, status: str, reason: str | None) -> _Measured:
@@ -207,18 +211,17 @@ class _View:
         model_label = record.get("label") if item.setting.comparison.models else None
         return _Measured(model_label, record, reading, status, reason)
 
-    def scrubber(self, sweep: SweepPlan, entries: dict, measured: _Measured) -> Scrubber | None:
-        """A slider through the sweep's images, when every one of them is on disk."""
+    def scrubber(self, measured: _Measured, entries: dict) -> Scrubber | None:
+        """A slider through a sweep's images, from its record, when every one of them is on disk."""
         points = []
-        record = {point.get("value"): point for point in measured.record.get("points", [])}
-        for job, value in zip(sweep.jobs, sweep.spec.values, strict=True):
-            entry, point = entries.get(job.file), record.get(value)
-            if entry is None or point is None or not (self.figures_dir / job.file).is_file():
+        for point in measured.record.get("points", []):
+            entry = entries.get(point.get("file"))
+            if entry is None or not (self.figures_dir / entry["file"]).is_file():
                 return None
             points.append(
                 ScrubberPoint(
-                    caption=caption_for(sweep.spec.parameter, value),
-                    image=self.site_path(job.file),
+                    caption=caption_for(measured.reading.parameter, point["value"]),
+                    image=self.site_path(entry["file"]),
                     difference=float(point["difference"]),
                     seconds=point.get("seconds"),
                     width=entry.get("width"),
@@ -229,16 +232,17 @@ class _View:
         who = f" on {measured.label}" if measured.label else ""
         return Scrubber(
             points=tuple(points),
-            start=sweep.spec.values.index(sweep.spec.reference),
-            label=f"{sweep.spec.parameter}{who}: step through the sweep's images",
+            start=measured.reading.reference_index,
+            label=f"{measured.reading.parameter}{who}: step through the sweep's images",
         )
 
-    def chart(self, item: LoadedSetting, measured: list[_Measured], values: int) -> SweepChart | None:
+    def chart(self, item: LoadedSetting, measured: list[_Measured], counts: tuple[int, int]) -> SweepChart | None:
         """The chart of every measured sweep of the comparison, drawn from the manifest's numbers."""
+        values, sweeps = counts
         if not values:
             return None
         if not measured:
-            return SweepChart(values=values)
+            return SweepChart(values=values, sweeps=sweeps)
         series = [(m.label, m.reading) for m in measured]
         several = len(measured) > 1
         sentences = [
@@ -262,6 +266,7 @@ class _View:
         chart_input = series if several else reading
         return SweepChart(
             values=values,
+            sweeps=sweeps,
             status=status,
             light=light,
             dark=dark,

@@ -28,6 +28,7 @@ class SweepChart:
     """The comparison's measured sweeps: one chart per palette (a line per model), the measured points, and how."""
 
     values: int  # how many values the sweeps measure, all models together
+    sweeps: int = 1  # how many models have a sweep
     status: FigureStatus = "missing"
     light: str | None = None  # path inside the site, e.g. "figures/inference-steps/sweep-light.svg"
     dark: str | None = None
@@ -120,6 +121,6 @@ def pending_figures(comparison) -> PageFigures:
         )
         for entry in entries
     ]
-    swept = [comparison.sweep_for(entry) for entry in entries]
-    sweep_values = sum(len(sweep.values) for sweep in swept if sweep is not None)
-    return PageFigures(models=models, sweep=SweepChart(values=sweep_values) if sweep_values else None)
+    swept = [sweep for sweep in map(comparison.sweep_for, entries) if sweep is not None]
+    chart = SweepChart(values=sum(len(sweep.values) for sweep in swept), sweeps=len(swept)) if swept else None
+    return PageFigures(models=models, sweep=chart)

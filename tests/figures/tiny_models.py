@@ -1,0 +1,293 @@
+"""Tiny random-weight stand-ins for the catalogue's models, built from configs and laid out as an
+offline Hugging Face cache, so ``from_pretrained("owner/name", revision=COMMIT)`` loads them
+exactly as it would load a download.
+
+Configs follow diffusers' own test fixtures (``get_dummy_components``): a few thousand weights
+per part, 32 x 32 images in a fraction of a second on the CPU. Nothing is downloaded: the CLIP
+tokenizer is written from a 54-entry vocabulary, the T5 tokenizer from a 30-piece unigram list.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+# Each catalogue model: its Hub id, the commit figures/defaults.yml pins, and how to build it.
+HUB_MODELS = {
+    "sdxl": ("stabilityai/stable-diffusion-xl-base-1.0", "462165984030d82259a11f4367a4eed129e94a7b"),
+    "flux-schnell": ("black-forest-labs/FLUX.1-schnell", "741f7c3ce8b383c54771c7003378a50191e9efe9"),
+    "flux-dev": ("black-forest-labs/FLUX.1-dev", "3de623fc3c33e44ffbe2bad470d0f45bccf2eb21"),
+    "sd35-medium": ("stabilityai/stable-diffusion-3.5-medium", "b940f670f0eda2d07fbb75229e779da1ad11eb80"),
+    "instruct-pix2pix": ("timbrooks/instruct-pix2pix", "31519b5cb02a7fd89b906d88731cd4d6a7bbf88d"),
+}
+
+
+def snapshot_folder(cache: Path, repo: str, commit: str) -> Path:
+    """Where the Hub client keeps ``repo`` at ``commit``; records the commit as ``main`` too."""
+    root = cache / ("models--" + repo.replace("/", "--"))
+    (root / "refs").mkdir(parents=True, exist_ok=True)
+    (root / "refs" / "main").write_text(commit)
+    return root / "snapshots" / commit
+
+
+def add_to_cache(cache: Path, repo: str, commit: str, pipe) -> Path:
+    """Save ``pipe`` as ``repo`` at ``commit`` in the cache (written beside, then moved in: never half there)."""
+    folder = snapshot_folder(cache, repo, commit)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    pipe.save_pretrained(partial)
+    partial.rename(folder)
+    return folder
+
+
+def copy_snapshot(cache: Path, repo: str, commit: str, new_commit: str) -> Path:
+    """The same weights under another commit, as after a new push to the Hub; ``main`` moves to it."""
+    old = snapshot_folder(cache, repo, commit)
+    new = snapshot_folder(cache, repo, new_commit)
+    shutil.copytree(old, new)
+    return new
+
+
+def build_hub_cache(cache: Path, names=tuple(HUB_MODELS)) -> Path:
+    """Every named catalogue model, tiny, at its pinned commit."""
+    builders = {
+        "sdxl": tiny_sdxl,
+        "flux-schnell": tiny_flux,
+        "flux-dev": tiny_flux,
+        "sd35-medium": tiny_sd3,
+        "instruct-pix2pix": tiny_pix2pix,
+    }
+    for name in names:
+        repo, commit = HUB_MODELS[name]
+        if not snapshot_folder(cache, repo, commit).is_dir():
+            add_to_cache(cache, repo, commit, builders[name](cache / "tokenizer-files"))
+    return cache
+
+
+# --- tokenizers --------------------------------------------------------------------------------
+
+
+def clip_tokenizer(folder: Path):
+    from transformers import CLIPTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        vocab[letter] = len(vocab)
+        vocab[f"{letter}</w>"] = len(vocab)
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    return CLIPTokenizer(
+        vocab_file=str(folder / "vocab.json"), merges_file=str(folder / "merges.txt"), model_max_length=77
+    )
+
+
+def t5_tokenizer():
+    from transformers import T5TokenizerFast
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + [(c, -1.0) for c in "▁abcdefghijklmnopqrstuvwxyz"]
+    return T5TokenizerFast(vocab=pieces, extra_ids=0)
+
+
+def _clip_config(**extra):
+    from transformers import CLIPTextConfig
+
+    return CLIPTextConfig(
+        bos_token_id=0,
+        eos_token_id=1,
+        pad_token_id=1,
+        hidden_size=32,
+        intermediate_size=37,
+        layer_norm_eps=1e-05,
+        num_attention_heads=4,
+        num_hidden_layers=2,
+        vocab_size=1000,
+        hidden_act="gelu",
+        **extra,
+    )
+
+
+def _t5_encoder():
+    from transformers import T5Config, T5EncoderModel
+
+    config = T5Config(
+        vocab_size=32128, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4, relative_attention_num_buckets=8
+    )
+    return T5EncoderModel(config)
+
+
+def _flow_vae(latent_channels: int):
+    from diffusers import AutoencoderKL
+
+    return AutoencoderKL(
+        sample_size=32,
+        in_channels=3,
+        out_channels=3,
+        block_out_channels=(4,),
+        layers_per_block=1,
+        latent_channels=latent_channels,
+        norm_num_groups=1,
+        use_quant_conv=False,
+        use_post_quant_conv=False,
+        shift_factor=0.0609,
+        scaling_factor=1.5035,
+    )
+
+
+def _sd_vae():
+    from diffusers import AutoencoderKL
+
+    return AutoencoderKL(
+        block_out_channels=[32, 64],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 2,
+        up_block_types=["UpDecoderBlock2D"] * 2,
+        latent_channels=4,
+        sample_size=128,
+    )
+
+
+# --- pipelines ---------------------------------------------------------------------------------
+
+
+def tiny_sdxl(tokenizer_files: Path):
+    """StableDiffusionXLPipeline: a UNet with SDXL's size conditioning, two CLIP encoders."""
+    import torch
+    from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from transformers import CLIPTextModel, CLIPTextModelWithProjection
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 1),
+        projection_class_embeddings_input_dim=80,  # 6 size numbers x 8 + the 32-wide pooled text embedding
+        cross_attention_dim=64,
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, steps_offset=1, beta_schedule="scaled_linear", timestep_spacing="leading"
+    )
+    torch.manual_seed(0)
+    vae = _sd_vae()
+    torch.manual_seed(0)
+    config = _clip_config(projection_dim=32)
+    tokenizer = clip_tokenizer(tokenizer_files / "clip")
+    return StableDiffusionXLPipeline(
+        vae=vae,
+        text_encoder=CLIPTextModel(config),
+        text_encoder_2=CLIPTextModelWithProjection(config),
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+    )
+
+
+def tiny_flux(tokenizer_files: Path):
+    """FluxPipeline: a one-block transformer, CLIP and T5 encoders, a one-channel latent VAE."""
+    import torch
+    from diffusers import FlowMatchEulerDiscreteScheduler, FluxPipeline, FluxTransformer2DModel
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(0)
+    transformer = FluxTransformer2DModel(
+        patch_size=1,
+        in_channels=4,
+        num_layers=1,
+        num_single_layers=1,
+        attention_head_dim=16,
+        num_attention_heads=2,
+        joint_attention_dim=32,
+        pooled_projection_dim=32,
+        axes_dims_rope=[4, 4, 8],
+    )
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModel(_clip_config(projection_dim=32))
+    torch.manual_seed(0)
+    return FluxPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=text_encoder,
+        tokenizer=clip_tokenizer(tokenizer_files / "clip"),
+        text_encoder_2=_t5_encoder(),
+        tokenizer_2=t5_tokenizer(),
+        transformer=transformer,
+        vae=_flow_vae(latent_channels=1),
+    )
+
+
+def tiny_sd3(tokenizer_files: Path):
+    """StableDiffusion3Pipeline: a two-block MMDiT (so skip-layer guidance has a layer to skip), three encoders."""
+    import torch
+    from diffusers import FlowMatchEulerDiscreteScheduler, SD3Transformer2DModel, StableDiffusion3Pipeline
+    from transformers import CLIPTextModelWithProjection
+
+    torch.manual_seed(0)
+    transformer = SD3Transformer2DModel(
+        sample_size=32,
+        patch_size=1,
+        in_channels=4,
+        num_layers=2,
+        attention_head_dim=8,
+        num_attention_heads=4,
+        caption_projection_dim=32,
+        joint_attention_dim=32,
+        pooled_projection_dim=64,
+        out_channels=4,
+    )
+    torch.manual_seed(0)
+    config = _clip_config(projection_dim=32)
+    tokenizer = clip_tokenizer(tokenizer_files / "clip")
+    return StableDiffusion3Pipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=CLIPTextModelWithProjection(config),
+        tokenizer=tokenizer,
+        text_encoder_2=CLIPTextModelWithProjection(config),
+        tokenizer_2=tokenizer,
+        text_encoder_3=_t5_encoder(),
+        tokenizer_3=t5_tokenizer(),
+        transformer=transformer,
+        vae=_flow_vae(latent_channels=4),
+    )
+
+
+def tiny_pix2pix(tokenizer_files: Path):
+    """StableDiffusionInstructPix2PixPipeline: an SD UNet taking the input image's latents as 4 more channels."""
+    import torch
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline, UNet2DConditionModel
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=8,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+    )
+    torch.manual_seed(0)
+    vae = _sd_vae()
+    torch.manual_seed(0)
+    return StableDiffusionInstructPix2PixPipeline(
+        unet=unet,
+        scheduler=EulerAncestralDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear"),
+        vae=vae,
+        text_encoder=CLIPTextModel(_clip_config()),
+        tokenizer=clip_tokenizer(tokenizer_files / "clip"),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
