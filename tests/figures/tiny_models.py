@@ -101,7 +101,7 @@ def _clip_config(**extra):
         intermediate_size=37,
         layer_norm_eps=1e-05,
         num_attention_heads=4,
-        num_hidden_layers=2,
+        num_hidden_layers=5,  # clip_skip 2 reads the fourth hidden state from the end
         vocab_size=1000,
         hidden_act="gelu",
         **extra,
