@@ -41,6 +41,10 @@ MODELS = [
     model.Comparison,
     model.Sweep,
     model.Source,
+    model.Tools,
+    model.ToolRow,
+    model.ToolPlace,
+    model.ToolDefault,
 ]
 
 # Every keyword draft-07 defines; anything else (2019-09/2020-12 keywords, pydantic's own

@@ -54,7 +54,7 @@ BAD_FILES = [
         GOOD.replace("summary: A short summary.", "summary: [unclosed"),
         r"^x\.yml:6:\d+: YAML syntax error",
     ),
-    ("duplicate key", GOOD + "name: Again\n", r"^x\.yml:23:1: duplicate key 'name' \(first set on line 2\)"),
+    ("duplicate key", GOOD + "name: Again\n", r"^x\.yml:42:1: duplicate key 'name' \(first set on line 2\)"),
     (
         "tab indentation",
         GOOD.replace("  - label: Low", "\t- label: Low"),
@@ -86,7 +86,7 @@ BAD_FILES = [
         r"^x\.yml:1:4: YAML anchors and aliases .* are not allowed",
     ),
     ("very large file", GOOD + "# " + "x" * MAX_FILE_BYTES + "\n", r"^x\.yml:1:1: file is [\d,]+ bytes"),
-    ("two documents", GOOD + "---\nname: second\n", r"^x\.yml:23:1: YAML syntax error: expected a single document"),
+    ("two documents", GOOD + "---\nname: second\n", r"^x\.yml:42:1: YAML syntax error: expected a single document"),
     (
         "unknown key",
         GOOD.replace("summary:", "sumary:"),
@@ -145,8 +145,8 @@ BAD_FILES = [
     ),
     (
         "source link not https",
-        GOOD + "sources:\n  - {title: Docs, url: 'http://example.com'}\n",
-        r"^x\.yml:24:24: sources\[0\]\.url: must be an https:// link",
+        GOOD.replace("    url: https://example.com/a", "    url: 'http://example.com'"),
+        r"^x\.yml:41:10: sources\[0\]\.url: must be an https:// link",
     ),
 ]
 
@@ -184,7 +184,7 @@ def test_cross_file_rules(tmp_path):
         for p in problems
     ), problems
     assert any(
-        re.search(r"^second\.yml:23:11: related\[0\]: no setting has the slug 'frist'; did you mean 'first'\?", p)
+        re.search(r"^second\.yml:42:11: related\[0\]: no setting has the slug 'frist'; did you mean 'first'\?", p)
         for p in problems
     ), problems
 
