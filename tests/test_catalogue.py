@@ -153,3 +153,24 @@ def test_each_comparison_is_accepted_by_its_pipeline(catalogue):
             assert _accepts(parameters[name].annotation, value), f"{item.slug}: {name}={value!r}"
         if comparison.scheduler:
             assert issubclass(getattr(diffusers, comparison.scheduler), diffusers.SchedulerMixin)
+
+
+def test_every_page_has_the_tool_table_with_the_main_tools(catalogue, pages):
+    for item in catalogue:
+        page = pages[f"settings/{item.slug}.md"]
+        assert "## In Your Tool" in page, item.slug
+        table = page.split("## In Your Tool", 1)[1].split("\n## ", 1)[0]
+        for tool in ("diffusers", "AUTOMATIC1111 / Forge", "ComfyUI", "InvokeAI"):
+            assert re.search(rf"^\| {re.escape(tool)} \| ", table, re.MULTILINE), f"{item.slug}: no {tool} row"
+
+
+def test_no_source_points_at_a_removed_diffusers_docs_page(catalogue):
+    removed = (
+        "using-diffusers/sdxl",
+        "using-diffusers/sdxl_turbo",
+        "using-diffusers/pag",
+        "using-diffusers/control_brightness",
+    )
+    for item in catalogue:
+        for source in item.setting.sources:
+            assert not source.url.rstrip("/").endswith(removed), f"{item.slug}: {source.url}"

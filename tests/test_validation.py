@@ -255,3 +255,48 @@ def test_comparison_with_its_own_model_must_name_the_pipeline(tmp_path):
         p.startswith("x.yml:21:10: comparison.model: a comparison that sets `model` must also set `pipeline`")
         for p in problems
     ), problems
+
+
+@pytest.mark.parametrize(
+    "description, change, expected",
+    [
+        (
+            "tool name missing from aliases",
+            ("- name: example_alias", "- name: num_inference_steps"),
+            r"^x\.yml:26:15: tools\.diffusers\.places\[0\]\.name: 'num_inference_steps' is not among the `aliases`",
+        ),
+        (
+            "row cites a source the page does not list",
+            (
+                '  automatic1111:\n    absent: Not in this tool.\n    sources: ["https://example.com/a"]',
+                '  automatic1111:\n    absent: Not in this tool.\n    sources: ["https://example.com/b"]',
+            ),
+            r"^x\.yml:\d+:\d+: tools\.automatic1111\.sources\[0\]: https://example\.com/b is not among the page's `sources`",
+        ),
+        (
+            "row neither has places nor says absent",
+            ("  comfyui:\n    absent: Not in this tool.\n", "  comfyui:\n"),
+            r"^x\.yml:\d+:\d+: tools\.comfyui: list where the tool has the setting under `places`, or say under `absent`",
+        ),
+        (
+            "a missing tool row",
+            ('  invokeai:\n    absent: Not in this tool.\n    sources: ["https://example.com/a"]\n', ""),
+            r"^x\.yml:\d+:\d+: tools\.invokeai: this field is required",
+        ),
+        (
+            "ComfyUI place without its node",
+            ("  comfyui:\n    absent: Not in this tool.\n", "  comfyui:\n    places:\n      - name: example_alias\n"),
+            r"^x\.yml:\d+:\d+: tools\.comfyui\.places\[0\]: a ComfyUI place needs `where`",
+        ),
+        (
+            "unknown key in a place",
+            ("        defaults:\n", "        default:\n"),
+            r"^x\.yml:\d+:\d+: tools\.diffusers\.places\[0\]\.default: unknown field 'default'; did you mean 'defaults'\?",
+        ),
+    ],
+)
+def test_tool_table_problems_name_file_line_and_column(tmp_path, description, change, expected):
+    old, new = change
+    assert old in GOOD, description
+    problems = problems_for(tmp_path, {"x.yml": GOOD.replace(old, new, 1)})
+    assert any(re.search(expected, problem) for problem in problems), problems
