@@ -157,6 +157,7 @@ def test_each_comparison_is_accepted_by_its_pipeline(catalogue):
 
 def test_every_page_has_the_tool_table_with_the_main_tools(catalogue, pages):
     for item in catalogue:
+        assert item.setting.tools is not None, f"{item.slug}: fill in `tools`, the In Your Tool table"
         page = pages[f"settings/{item.slug}.md"]
         assert "## In Your Tool" in page, item.slug
         table = page.split("## In Your Tool", 1)[1].split("\n## ", 1)[0]

@@ -120,3 +120,13 @@ def test_a_tool_without_the_setting_still_has_its_row(tmp_path):
     page = render_site_pages(make_environment(ROOT / "templates"), load_settings([path]))[1].markdown
     assert "| ComfyUI | *Not available.* Not in this tool\\. | — | — | [1](<https://example.com/a>) |" in page
     assert "| diffusers | — | `example_alias` | 50 | [1](<https://example.com/a>) |" in page
+
+
+def test_a_setting_without_tools_still_shows_a_row_for_every_tool(tmp_path):
+    from .conftest import minimal_setting
+
+    path = tmp_path / "example.yml"
+    path.write_text(minimal_setting().split("tools:\n", 1)[0])
+    page = render_site_pages(make_environment(ROOT / "templates"), load_settings([path]))[1].markdown
+    for tool in ("diffusers", "AUTOMATIC1111 / Forge", "ComfyUI", "InvokeAI"):
+        assert f"| {tool} | *Not documented yet.* | — | — | — |" in page

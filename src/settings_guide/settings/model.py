@@ -334,9 +334,10 @@ class Setting(_Strict):
     related: list[Slug] = Field(
         default_factory=list, description="File names (without `.yml`) of related settings; links go both ways."
     )
-    tools: Tools = Field(
+    tools: Tools | None = Field(
+        default=None,
         description='The "In Your Tool" table: what the setting is called in each tool, where it is and what '
-        "the tool starts at."
+        "the tool starts at. Without it every row says the tool is not documented yet.",
     )
     sources: list[Source] = Field(default_factory=list, description="The documentation or papers the facts come from.")
 

@@ -49,6 +49,8 @@ def check_setting(setting: Setting) -> Iterator[Finding]:
 
 def _check_tools(setting: Setting) -> Iterator[Finding]:
     """Each tool's row says where the setting is, or that it is missing; its sources are on the page."""
+    if setting.tools is None:
+        return
     page_sources = {source.url for source in setting.sources}
     for tool in TOOLS:
         row: ToolRow = getattr(setting.tools, tool)
@@ -83,6 +85,8 @@ def _check_place(tool: str, place, loc: tuple) -> Iterator[Finding]:
 
 def _check_tool_names_are_aliases(setting: Setting) -> Iterator[Finding]:
     """Every name in the table is a search term and an address, so a reader who types it finds the page."""
+    if setting.tools is None:
+        return
     findable = {slugify(alias) for alias in setting.aliases} | {slugify(setting.name)}
     reported: set[str] = set()
     for tool in TOOLS:
