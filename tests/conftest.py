@@ -39,6 +39,25 @@ MINIMAL_SETTING = textwrap.dedent(
       values: [4, 25]
     tips:
       - A tip.
+    tools:
+      diffusers:
+        places:
+          - name: {alias}
+            defaults:
+              - value: "50"
+        sources: ["https://example.com/a"]
+      automatic1111:
+        absent: Not in this tool.
+        sources: ["https://example.com/a"]
+      comfyui:
+        absent: Not in this tool.
+        sources: ["https://example.com/a"]
+      invokeai:
+        absent: Not in this tool.
+        sources: ["https://example.com/a"]
+    sources:
+      - title: A source
+        url: https://example.com/a
     """
 )
 

@@ -168,3 +168,25 @@ def test_the_main_settings_compare_several_models_and_sweep_each(planned):
     assert swept["guidance-scale"] == models["guidance-scale"]
     # Every image of a model-specific comparison names its profile, so pages and runs can group them.
     assert all(job.spec.profile for job in planned if job.spec.per_model)
+
+
+def test_every_page_has_the_tool_table_with_the_main_tools(catalogue, pages):
+    for item in catalogue:
+        assert item.setting.tools is not None, f"{item.slug}: fill in `tools`, the In Your Tool table"
+        page = pages[f"settings/{item.slug}.md"]
+        assert "## In Your Tool" in page, item.slug
+        table = page.split("## In Your Tool", 1)[1].split("\n## ", 1)[0]
+        for tool in ("diffusers", "AUTOMATIC1111 / Forge", "ComfyUI", "InvokeAI"):
+            assert re.search(rf"^\| {re.escape(tool)} \| ", table, re.MULTILINE), f"{item.slug}: no {tool} row"
+
+
+def test_no_source_points_at_a_removed_diffusers_docs_page(catalogue):
+    removed = (
+        "using-diffusers/sdxl",
+        "using-diffusers/sdxl_turbo",
+        "using-diffusers/pag",
+        "using-diffusers/control_brightness",
+    )
+    for item in catalogue:
+        for source in item.setting.sources:
+            assert not source.url.rstrip("/").endswith(removed), f"{item.slug}: {source.url}"

@@ -173,7 +173,7 @@ def test_plain_text_fields_and_accepted_prose_are_inert_in_the_built_site(projec
     plain = PLAIN_PAYLOADS
     data = yaml.safe_load(minimal_setting())
     data["name"] = plain[0]
-    data["aliases"] = plain[1:]
+    data["aliases"] = [*plain[1:], "example_alias"]
     data["summary"] = " ".join(plain)
     for index, band in enumerate(data["ranges"]):
         band["label"] = plain[index + 3]
@@ -181,6 +181,11 @@ def test_plain_text_fields_and_accepted_prose_are_inert_in_the_built_site(projec
     data["tips"] = HARMLESS_PROSE
     data["recommendations"] = [{"model": p, "value": p, "note": p} for p in plain]
     data["sources"] = [{"title": p, "url": "https://example.com/a"} for p in plain]
+    # Every cell of the "In Your Tool" table; label, name and infotext are aliases, as validation requires.
+    place = {"where": plain[0], "label": plain[1], "name": plain[6], "infotext": plain[7]}
+    place["defaults"] = [{"value": plain[3], "applies_to": plain[4]}]
+    data["tools"]["automatic1111"] = {"places": [place], "note": plain[5], "sources": ["https://example.com/a"]}
+    data["tools"]["comfyui"]["absent"] = plain[4]
     (project / "settings" / "payloads.yml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     validate = run_tool("settings-guide", "validate", cwd=project)
     assert validate.returncode == 0, validate.stderr

@@ -59,9 +59,9 @@ def test_inference_steps_page_has_every_section_and_fact_of_the_reference():
         assert band in page
     for value in (4, 25, 50):
         assert f"<code>num_inference_steps = {value}</code>" in page
-    # Facts the reference states, in our words: the 25-50 plateau, schnell's 1-4 steps,
-    # 20-30 for dev/SDXL, 25 as a default, diminishing returns after about 30.
-    for fact in ("25 and 50", "1 to 4", "20 to 30", "25 steps", "about 30", "FLUX.1 [schnell]", "SDXL"):
+    # Facts the reference states, in our words: the 25-50 plateau, schnell's 1-4 steps, 25 as a default,
+    # diminishing returns after about 30. Its "20 to 30 for dev/SDXL" had no source: the tools' defaults instead.
+    for fact in ("25 and 50", "1 to 4", "25 steps", "about 30", "FLUX.1 [schnell]", "SDXL", "28 for FLUX.1 [dev]"):
         assert fact in page, fact
     tips = page.split("## Tips", 1)[1].split("\n## ", 1)[0]
     assert len(re.findall(r"^    - ", tips, re.MULTILINE)) >= 4
@@ -126,3 +126,40 @@ def test_several_models_get_a_tab_each_and_hidden_tabs_load_lazily():
     assert 'class="sg-scrubber" data-sg-start="1" data-sg-label="steps on SDXL"' in comparison
     assert '<a href="../../figures/s/sdxl/n-1.webp">num_inference_steps = 1</a>: difference 0.400, 1.5 s' in comparison
     assert 'data-sg-image="../../figures/s/sdxl/n-1.webp"' in comparison
+
+
+def test_tool_table_lists_every_tool_and_cites_the_numbered_sources():
+    loaded = load_settings([GOLDEN / "inference-steps.yml"])
+    page = render_site_pages(make_environment(ROOT / "templates"), loaded)[1].markdown
+    table = page.split("## In Your Tool", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| Tool",
+        "| diffusers",
+        "| AUTOMATIC1111 / Forge",
+        "| ComfyUI",
+        "| InvokeAI",
+    ]
+    sources = page.split("## Sources", 1)[1]
+    for number, url in re.findall(r"\[(\d+)\]\(<([^>]+)>\)", table):
+        assert f"{number}. [" in sources and f"(<{url}>)" in sources.split(f"{number}. [", 1)[1].split("\n", 1)[0]
+
+
+def test_a_tool_without_the_setting_still_has_its_row(tmp_path):
+    from .conftest import minimal_setting
+
+    path = tmp_path / "example.yml"
+    path.write_text(minimal_setting())
+    page = render_site_pages(make_environment(ROOT / "templates"), load_settings([path]))[1].markdown
+    assert "| ComfyUI | *Not available.* Not in this tool\\. | — | — | [1](<https://example.com/a>) |" in page
+    assert "| diffusers | — | `example_alias` | 50 | [1](<https://example.com/a>) |" in page
+
+
+def test_a_setting_without_tools_still_shows_a_row_for_every_tool(tmp_path):
+    from .conftest import minimal_setting
+
+    path = tmp_path / "example.yml"
+    path.write_text(minimal_setting().split("tools:\n", 1)[0])
+    page = render_site_pages(make_environment(ROOT / "templates"), load_settings([path]))[1].markdown
+    for tool in ("diffusers", "AUTOMATIC1111 / Forge", "ComfyUI", "InvokeAI"):
+        assert f"| {tool} | *Not documented yet.* | — | — | — |" in page

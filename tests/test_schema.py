@@ -42,6 +42,10 @@ MODELS = [
     model.ComparisonModel,
     model.Sweep,
     model.Source,
+    model.Tools,
+    model.ToolRow,
+    model.ToolPlace,
+    model.ToolDefault,
 ]
 
 # Every keyword draft-07 defines; anything else (2019-09/2020-12 keywords, pydantic's own

@@ -67,7 +67,7 @@ def test_aliases_are_in_the_search_index(built_site):
     page = next(doc for doc in index["docs"] if doc["location"] == "settings/inference-steps/")
     assert page.get("boost") == 2
     # Material boosts the tags field far above title and text: aliases rank their page first.
-    assert page["tags"] == ["num_inference_steps", "inference_steps", "steps", "sample_steps"]
+    assert page["tags"] == ["num_inference_steps", "inference_steps", "steps", "sample_steps", "Sampling steps"]
     assert index["config"]["fields"]["tags"]["boost"] > index["config"]["fields"]["title"]["boost"]
     section = next(doc for doc in index["docs"] if doc["location"] == "settings/inference-steps/#inference-steps")
     assert "sample_steps" in section["text"]

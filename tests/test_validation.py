@@ -54,7 +54,7 @@ BAD_FILES = [
         GOOD.replace("summary: A short summary.", "summary: [unclosed"),
         r"^x\.yml:6:\d+: YAML syntax error",
     ),
-    ("duplicate key", GOOD + "name: Again\n", r"^x\.yml:23:1: duplicate key 'name' \(first set on line 2\)"),
+    ("duplicate key", GOOD + "name: Again\n", r"^x\.yml:42:1: duplicate key 'name' \(first set on line 2\)"),
     (
         "tab indentation",
         GOOD.replace("  - label: Low", "\t- label: Low"),
@@ -86,7 +86,7 @@ BAD_FILES = [
         r"^x\.yml:1:4: YAML anchors and aliases .* are not allowed",
     ),
     ("very large file", GOOD + "# " + "x" * MAX_FILE_BYTES + "\n", r"^x\.yml:1:1: file is [\d,]+ bytes"),
-    ("two documents", GOOD + "---\nname: second\n", r"^x\.yml:23:1: YAML syntax error: expected a single document"),
+    ("two documents", GOOD + "---\nname: second\n", r"^x\.yml:42:1: YAML syntax error: expected a single document"),
     (
         "unknown key",
         GOOD.replace("summary:", "sumary:"),
@@ -145,8 +145,8 @@ BAD_FILES = [
     ),
     (
         "source link not https",
-        GOOD + "sources:\n  - {title: Docs, url: 'http://example.com'}\n",
-        r"^x\.yml:24:24: sources\[0\]\.url: must be an https:// link",
+        GOOD.replace("    url: https://example.com/a", "    url: 'http://example.com'"),
+        r"^x\.yml:41:10: sources\[0\]\.url: must be an https:// link",
     ),
 ]
 
@@ -184,7 +184,7 @@ def test_cross_file_rules(tmp_path):
         for p in problems
     ), problems
     assert any(
-        re.search(r"^second\.yml:23:11: related\[0\]: no setting has the slug 'frist'; did you mean 'first'\?", p)
+        re.search(r"^second\.yml:42:11: related\[0\]: no setting has the slug 'frist'; did you mean 'first'\?", p)
         for p in problems
     ), problems
 
@@ -255,3 +255,48 @@ def test_comparison_with_its_own_model_must_name_the_pipeline(tmp_path):
         p.startswith("x.yml:21:10: comparison.model: a comparison that sets `model` must also set `pipeline`")
         for p in problems
     ), problems
+
+
+@pytest.mark.parametrize(
+    "description, change, expected",
+    [
+        (
+            "tool name missing from aliases",
+            ("- name: example_alias", "- name: num_inference_steps"),
+            r"^x\.yml:26:15: tools\.diffusers\.places\[0\]\.name: 'num_inference_steps' is not among the `aliases`",
+        ),
+        (
+            "row cites a source the page does not list",
+            (
+                '  automatic1111:\n    absent: Not in this tool.\n    sources: ["https://example.com/a"]',
+                '  automatic1111:\n    absent: Not in this tool.\n    sources: ["https://example.com/b"]',
+            ),
+            r"^x\.yml:\d+:\d+: tools\.automatic1111\.sources\[0\]: https://example\.com/b is not among the page's `sources`",
+        ),
+        (
+            "row neither has places nor says absent",
+            ("  comfyui:\n    absent: Not in this tool.\n", "  comfyui:\n"),
+            r"^x\.yml:\d+:\d+: tools\.comfyui: list where the tool has the setting under `places`, or say under `absent`",
+        ),
+        (
+            "a missing tool row",
+            ('  invokeai:\n    absent: Not in this tool.\n    sources: ["https://example.com/a"]\n', ""),
+            r"^x\.yml:\d+:\d+: tools\.invokeai: this field is required",
+        ),
+        (
+            "ComfyUI place without its node",
+            ("  comfyui:\n    absent: Not in this tool.\n", "  comfyui:\n    places:\n      - name: example_alias\n"),
+            r"^x\.yml:\d+:\d+: tools\.comfyui\.places\[0\]: a ComfyUI place needs `where`",
+        ),
+        (
+            "unknown key in a place",
+            ("        defaults:\n", "        default:\n"),
+            r"^x\.yml:\d+:\d+: tools\.diffusers\.places\[0\]\.default: unknown field 'default'; did you mean 'defaults'\?",
+        ),
+    ],
+)
+def test_tool_table_problems_name_file_line_and_column(tmp_path, description, change, expected):
+    old, new = change
+    assert old in GOOD, description
+    problems = problems_for(tmp_path, {"x.yml": GOOD.replace(old, new, 1)})
+    assert any(re.search(expected, problem) for problem in problems), problems

@@ -19,6 +19,7 @@ from .conftest import BIN, ROOT
 WORKFLOWS = ROOT / ".github" / "workflows"
 PULL_REQUEST = WORKFLOWS / "pull-request.yml"
 PUBLISH = WORKFLOWS / "publish.yml"
+LINKS = WORKFLOWS / "links.yml"
 ZIZMOR_CONFIG = ROOT / ".github" / "zizmor.yml"
 SEVERITIES = ["Unknown", "Informational", "Low", "Medium", "High"]
 NEEDED_BY_CI = ["src", ".github", "settings", "templates", "docs", "overrides", "figures", "tests", "Makefile"]
@@ -54,7 +55,7 @@ def tool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 def test_the_workflows_exist():
     names = [path.name for path in workflow_files()]
-    assert {"pull-request.yml", "publish.yml"} <= set(names), names
+    assert {"pull-request.yml", "publish.yml", "links.yml"} <= set(names), names
 
 
 # --- external checkers ---------------------------------------------------------------------
@@ -128,7 +129,7 @@ def test_no_workflow_runs_fork_code_with_write_access():
 
 
 def test_checkout_never_keeps_the_token_on_disk():
-    for path in (PULL_REQUEST, PUBLISH):
+    for path in (PULL_REQUEST, PUBLISH, LINKS):
         for step in steps(load(path)):
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step.get("with", {}).get("persist-credentials") is False, path.name
@@ -288,3 +289,48 @@ def test_git_ignores_no_file_the_package_or_the_workflows_need():
     junk = ("__pycache__/", ".egg-info/", ".tmp", "figures/.lock", "tests/artifacts/")
     hidden = [line for line in result.stdout.splitlines() if not any(part in line for part in junk)]
     assert hidden == [], "git ignores these, so CI would not have them; anchor the .gitignore pattern (e.g. /site/)"
+
+
+# --- the source link check -----------------------------------------------------------------
+
+
+def link_check_step() -> dict:
+    (step,) = [s for s in steps(load(LINKS)) if s.get("uses", "").startswith("lycheeverse/lychee-action@")]
+    return step
+
+
+def test_link_check_runs_on_a_schedule_and_on_demand_with_a_read_only_token():
+    workflow = load(LINKS)
+    assert triggers(workflow) == {"schedule", "workflow_dispatch"}
+    (schedule,) = workflow["on"]["schedule"]
+    assert len(schedule["cron"].split()) == 5
+    assert workflow["permissions"] == {"contents": "read"}
+    for name, job in workflow["jobs"].items():
+        assert "permissions" not in job, f"job {name} must not widen the read-only permissions"
+
+
+def test_link_check_fails_on_a_dead_link_and_reports_it():
+    step = link_check_step()
+    assert step["with"]["fail"] is True
+    assert step["with"]["jobSummary"] is True
+    assert "--accept" in step["with"]["args"] and "404" not in step["with"]["args"]
+
+
+def test_link_check_covers_every_source_of_every_setting():
+    import fnmatch
+
+    from settings_guide.settings.load import find_setting_files, load_settings
+
+    patterns = re.findall(r"'([^']+)'", link_check_step()["with"]["args"])
+    assert patterns
+    checked = [
+        path
+        for path in (ROOT / "settings").glob("*")
+        if any(fnmatch.fnmatch(path.relative_to(ROOT).as_posix(), pattern) for pattern in patterns)
+    ]
+    text = "".join(path.read_text("utf-8") for path in checked)
+    urls = [
+        source.url for item in load_settings(find_setting_files(ROOT / "settings")) for source in item.setting.sources
+    ]
+    assert len(urls) > 100
+    assert [url for url in urls if url not in text] == []

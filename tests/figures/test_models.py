@@ -145,8 +145,9 @@ def test_the_page_has_a_tab_a_scrubber_and_a_chart_line_per_model(tmp_path, hub_
     assert '<img src="../../figures/steps/sdxl/num_inference_steps-2.webp"' in blocks[0]
     assert '<img src="../../figures/steps/flux-schnell/num_inference_steps-1.webp"' in blocks[1]
     assert "<p>Distilled for <strong>few</strong> steps.</p>" in blocks[1] and "Distilled" not in blocks[0]
-    assert f"Made with FLUX.1 [schnell] (<code>{FLUX_ID}</code> at revision <code>{FLUX_COMMIT[:12]}</code>)" in (
-        blocks[1]
+    assert (
+        f"Made with FLUX.1 [schnell] (<code>{FLUX_ID}</code> at revision <code>{FLUX_COMMIT[:12]}</code>)"
+        in (blocks[1])
     )
     for block, profile in zip(blocks, ("sdxl", "flux-schnell"), strict=True):
         scrubber = block.split('<div class="sg-scrubber"', 1)[1]

@@ -266,7 +266,9 @@ def test_profile_mistakes_are_one_line_at_their_place(tmp_path):
     with pytest.raises(ProblemsFound) as found:
         load_defaults(defaults)
     [problem] = found.value.problems
-    assert str(problem).endswith("defaults.yml:1:16: default_model: no profile named 'sdlx' under `models`; did you mean 'sdxl'?")
+    assert str(problem).endswith(
+        "defaults.yml:1:16: default_model: no profile named 'sdlx' under `models`; did you mean 'sdxl'?"
+    )
     # The flat form of earlier versions gets a pointer to the profiles.
     defaults.write_text("model: x/y\n" + text)
     with pytest.raises(ProblemsFound) as found:

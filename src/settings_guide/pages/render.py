@@ -12,7 +12,7 @@ import jinja2
 import markdown
 
 from ..markdown_safety import code_span, escape_plain_text, escape_prose
-from ..settings.model import CATEGORIES, LoadedSetting
+from ..settings.model import CATEGORIES, TOOLS, LoadedSetting
 from .figure_slots import PageFigures, pending_figures
 
 SETTINGS_URL_DIR = "settings"
@@ -80,9 +80,19 @@ def render_setting_page(
         figures=figures,
         related=[(slug, names[slug]) for slug in related if slug in names],
         site_root="../../",  # setting pages live at /settings/<slug>/
+        tools=TOOLS,
+        source_numbers=source_numbers(item),
     )
     files = figures.sweep.files if figures and figures.sweep else ()
     return RenderedPage(path=page_path(item.slug), markdown=markdown, setting=item, files=files)
+
+
+def source_numbers(item: LoadedSetting) -> dict[str, int]:
+    """Each source's number in the page's Sources list, by address, for the table's citations."""
+    numbers: dict[str, int] = {}
+    for number, source in enumerate(item.setting.sources, start=1):
+        numbers.setdefault(source.url, number)
+    return numbers
 
 
 def render_index_page(environment: jinja2.Environment, loaded: list[LoadedSetting]) -> RenderedPage:

@@ -282,6 +282,83 @@ class Source(_Strict):
     url: HttpsUrl = Field(description="The address; `https://` links only.")
 
 
+# The tools a reader may have open, in the order the "In Your Tool" table lists them.
+TOOLS: dict[str, str] = {
+    "diffusers": "diffusers",
+    "automatic1111": "AUTOMATIC1111 / Forge",
+    "comfyui": "ComfyUI",
+    "invokeai": "InvokeAI",
+}
+
+
+class ToolDefault(_Strict):
+    """What a tool starts at, for one model family or mode."""
+
+    value: ShortText = Field(description="The default as the tool shows it, e.g. `20` or `7.5`; plain text.")
+    applies_to: ShortText | None = Field(
+        default=None,
+        description="Which pipeline family, tab or mode has this default, e.g. `SDXL` or `img2img tab`; "
+        "leave out when there is one default.",
+    )
+
+
+class ToolPlace(_Strict):
+    """One place a tool exposes the setting: a pipeline argument, a UI control, a node input."""
+
+    where: ShortText | None = Field(
+        default=None,
+        description="Where to find it: the pipeline or method (diffusers), the tab or panel (a UI), the node "
+        "(ComfyUI, required there), e.g. `KSampler node`; plain text.",
+    )
+    label: ShortText | None = Field(
+        default=None,
+        description="The label the UI shows, e.g. `Sampling steps`; it must also be an alias. A label too generic "
+        "to be one (`Weight`) goes in `where` instead.",
+    )
+    name: ShortText | None = Field(
+        default=None,
+        description="The name in code: the diffusers argument, the AUTOMATIC1111 API field, the ComfyUI node "
+        "input or the InvokeAI field, e.g. `num_inference_steps`.",
+    )
+    infotext: ShortText | None = Field(
+        default=None,
+        description="AUTOMATIC1111 only: the key in the parameters saved with each image, e.g. `Steps`.",
+    )
+    defaults: list[ToolDefault] = Field(
+        default_factory=list,
+        description="What the tool starts at, per model family or mode. Leave it empty when no source says, "
+        "and the page shows the default as not verified.",
+    )
+
+
+class ToolRow(_Strict):
+    """One tool's row of the "In Your Tool" table: where the setting lives there, or why it does not."""
+
+    places: Annotated[list[ToolPlace], Field(max_length=4)] = Field(
+        default_factory=list,
+        description="Where the tool exposes the setting, 1 to 4 places; leave out when the tool lacks it.",
+    )
+    absent: LongText | None = Field(
+        default=None,
+        description="Only when the tool has no such setting: say so and what to use instead; plain text.",
+    )
+    note: LongText | None = Field(default=None, description="A short remark shown under the table, plain text.")
+    sources: Annotated[list[HttpsUrl], Field(min_length=1)] = Field(
+        description="The links that back this row, each also listed in the page's `sources`."
+    )
+
+
+class Tools(_Strict):
+    """Every tool's row; a tool without the setting still has a row that says so."""
+
+    diffusers: ToolRow = Field(description="The diffusers pipelines: call argument and default per family.")
+    automatic1111: ToolRow = Field(
+        description="AUTOMATIC1111's web UI and Forge: UI label, API field, infotext key and default."
+    )
+    comfyui: ToolRow = Field(description="ComfyUI: node, input and default.")
+    invokeai: ToolRow = Field(description="InvokeAI: UI label or field, and default.")
+
+
 class Setting(_Strict):
     """One image-generation setting: everything its page shows."""
 
@@ -316,6 +393,11 @@ class Setting(_Strict):
     )
     related: list[Slug] = Field(
         default_factory=list, description="File names (without `.yml`) of related settings; links go both ways."
+    )
+    tools: Tools | None = Field(
+        default=None,
+        description='The "In Your Tool" table: what the setting is called in each tool, where it is and what '
+        "the tool starts at. Without it every row says the tool is not documented yet.",
     )
     sources: list[Source] = Field(default_factory=list, description="The documentation or papers the facts come from.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .model import LoadedSetting, Setting
+from .model import TOOLS, LoadedSetting, Setting, ToolRow
 
 Finding = tuple[tuple, str]  # (location inside the file, message)
 
@@ -44,6 +44,64 @@ def check_setting(setting: Setting) -> Iterator[Finding]:
 
     if setting.comparison:
         yield from _check_comparison(setting)
+    yield from _check_tools(setting)
+
+
+def _check_tools(setting: Setting) -> Iterator[Finding]:
+    """Each tool's row says where the setting is, or that it is missing; its sources are on the page."""
+    if setting.tools is None:
+        return
+    page_sources = {source.url for source in setting.sources}
+    for tool in TOOLS:
+        row: ToolRow = getattr(setting.tools, tool)
+        loc = ("tools", tool)
+        if row.places and row.absent:
+            yield (*loc, "absent"), "a tool either has the setting (`places`) or lacks it (`absent`), not both"
+        elif not row.places and not row.absent:
+            yield loc, "list where the tool has the setting under `places`, or say under `absent` that it lacks it"
+        for index, place in enumerate(row.places):
+            yield from _check_place(tool, place, (*loc, "places", index))
+        for index, url in enumerate(row.sources):
+            if url not in page_sources:
+                yield (
+                    (*loc, "sources", index),
+                    f"{url} is not among the page's `sources`; add it there so readers can see what backs the row",
+                )
+    yield from _check_tool_names_are_aliases(setting)
+
+
+def _check_place(tool: str, place, loc: tuple) -> Iterator[Finding]:
+    if tool == "diffusers" and place.name is None:
+        yield loc, "a diffusers place needs `name`: the pipeline argument or method, e.g. `num_inference_steps`"
+    if tool == "diffusers" and place.label is not None:
+        yield (*loc, "label"), "diffusers has no UI labels; put the argument under `name`"
+    if tool == "comfyui" and place.where is None:
+        yield loc, "a ComfyUI place needs `where`: the node, e.g. `KSampler node`"
+    if tool != "automatic1111" and place.infotext is not None:
+        yield (*loc, "infotext"), "only AUTOMATIC1111 and Forge write infotext; remove `infotext` here"
+    if place.where is None and place.label is None and place.name is None:
+        yield loc, "a place needs at least one of `where`, `label` (what the UI shows) and `name` (what code uses)"
+
+
+def _check_tool_names_are_aliases(setting: Setting) -> Iterator[Finding]:
+    """Every name in the table is a search term and an address, so a reader who types it finds the page."""
+    if setting.tools is None:
+        return
+    findable = {slugify(alias) for alias in setting.aliases} | {slugify(setting.name)}
+    reported: set[str] = set()
+    for tool in TOOLS:
+        for index, place in enumerate(getattr(setting.tools, tool).places):
+            for field in ("label", "name", "infotext"):
+                # "width, height" names two arguments; each must be findable.
+                for value in (getattr(place, field) or "").split(", "):
+                    if not value or slugify(value) in findable or slugify(value) in reported:
+                        continue
+                    reported.add(slugify(value))
+                    yield (
+                        ("tools", tool, "places", index, field),
+                        f"{value!r} is not among the `aliases`, so searching for it does not find this page; "
+                        "add it to `aliases`",
+                    )
 
 
 def _check_type(setting: Setting, value, loc: tuple) -> Iterator[Finding]:

@@ -13,7 +13,7 @@ from typing import get_args
 from pydantic import TypeAdapter, ValidationError
 
 from .json_schema import MODELINE
-from .model import CATEGORIES, Setting, ShortText
+from .model import CATEGORIES, TOOLS, Setting, ShortText
 from .rules import slugify
 
 PLACEHOLDER = "TODO"
@@ -28,6 +28,7 @@ _HEADER = f"""\
 # Two bands and two compared values that satisfy the rules for each kind of value.
 _BANDS = {"integer": ((1, 10), (20, 50)), "number": ((0, 1), (1, 10))}
 _COMPARED = {"integer": (5, 30), "number": (0.5, 5)}
+_PLACEHOLDER_URL = f"https://example.com/{PLACEHOLDER}"
 _EXTRA_COMMENTS = {"category": f"One of: {', '.join(CATEGORIES)}."}
 
 
@@ -69,9 +70,8 @@ def scaffold_setting(name: str, category: str = "sampling", value_type: str = "i
         "comparison": _comparison(options if choice else _COMPARED[value_type]),
         "tips": f"\n  - {_quoted(_todo('One short piece of practical advice.'))}",
         "related": "[]",
-        "sources": _entries(
-            [{"title": f"{PLACEHOLDER}: where the facts come from", "url": "https://example.com/TODO"}]
-        ),
+        "tools": _tools(),
+        "sources": _entries([{"title": f"{PLACEHOLDER}: where the facts come from", "url": _PLACEHOLDER_URL}]),
     }
     lines = [_HEADER]
     for field_name, field in Setting.model_fields.items():
@@ -145,3 +145,12 @@ def _comparison(values) -> str:
         f"\n  parameter: {PLACEHOLDER}_pipeline_argument  # e.g. num_inference_steps or guidance_scale"
         f"\n  values: [{', '.join(_scalar(value) for value in values)}]"
     )
+
+
+def _tools() -> str:
+    # Every tool starts as "absent": valid as it stands, and the page shows the TODO in each row.
+    rows = []
+    for tool in TOOLS:
+        absent = f"{PLACEHOLDER}: list where {TOOLS[tool]} has this setting under places, or say why it has none"
+        rows.append(f"\n  {tool}:\n    absent: {_quoted(absent)}\n    sources: [{_quoted(_PLACEHOLDER_URL)}]")
+    return "".join(rows)
