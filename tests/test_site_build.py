@@ -46,7 +46,8 @@ def test_setting_page_sections_in_html(built_site):
     page = read(built_site, "settings/inference-steps/index.html")
     for heading in ("What It Does", "Value Ranges", "Visual Comparison", "Tips"):
         assert re.search(rf"<h2 id=\"[^\"]+\">{heading}<", page), heading
-    assert page.count('class="sg-pending"') + page.count('<img src="../../figures/') == 3
+    assert page.count('class="sg-pending"') + page.count('<img src="../../figures/') == 9  # 3 models, 3 values each
+    assert page.count('<div class="tabbed-block">') == 3
     assert '<div class="admonition tip">' in page
 
 

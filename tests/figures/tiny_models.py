@@ -291,3 +291,13 @@ def tiny_pix2pix(tokenizer_files: Path):
         feature_extractor=None,
         requires_safety_checker=False,
     )
+
+
+if __name__ == "__main__":  # python -m tests.figures.tiny_models DIR: a cache to try `make figures` on
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tests.figures.tiny_models CACHE_DIR")
+    folder = build_hub_cache(Path(sys.argv[1]).resolve())
+    print(f"tiny stand-ins of {', '.join(HUB_MODELS)} in {folder}; use them with")
+    print(f"  HF_HUB_CACHE={folder} HF_HUB_OFFLINE=1 make figures ARGS='--size 32x32 --device cpu'")
