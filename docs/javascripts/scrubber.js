@@ -38,7 +38,7 @@
     image.className = "sg-no-zoom";
     image.decoding = "async";
     image.loading = "lazy"; // a scrubber in a hidden tab loads nothing until its tab opens
-    image.sizes = "(max-width: 44.9375em) 90vw, 30rem";
+    image.sizes = "(max-width: 44.9375em) 90vw, 20rem";
     var caption = document.createElement("figcaption");
     var output = document.createElement("output");
     output.setAttribute("aria-live", "polite");

@@ -60,7 +60,7 @@ def sweep_chart_svg(series: Reading | list[Series], palette: Palette, title: str
     difference_ticks = _nice_ticks(max(max(d for r in readings for d in r.differences), max(thresholds) * 1.5))
     timed = [s for r in readings for s in r.seconds if isinstance(s, (int, float))]
     seconds_ticks = _nice_ticks(max(timed) * 1.1) if timed and max(timed) > 0 else []  # headroom for labels
-    legend_rows = 3 if single else len(series) + 1
+    legend_rows = 3 if single else len(series) + (2 if seconds_ticks else 1)
     top = 20 + 22 * (legend_rows - 1) + 36
     y_difference = _linear(0, difference_ticks[-1], BOTTOM, top)
     y_seconds = _linear(0, seconds_ticks[-1], BOTTOM, top) if seconds_ticks else None
@@ -170,9 +170,10 @@ def sweep_chart_svg(series: Reading | list[Series], palette: Palette, title: str
             reference = f"{reading.reference_label}, " if reading.reference_label else ""
             text = f"{label or 'model ' + str(index + 1)} (reference: {reference}{reading.reference})"
             parts.append(_legend_line(LEFT, 20 + 22 * index, p.models[index], None, text, p.ink, MARKERS[index]))
-        key = f"solid: difference to the model's own reference ({METRIC}), left axis"
-        key += "; dashed: seconds per image, right axis" if seconds_ticks else ""
-        parts.append(_text(LEFT, 20 + 22 * len(series), key, p.ink, "start"))
+        keys = [f"solid, filled: difference to the model's own reference ({METRIC}), left axis"]
+        keys += ["dashed, hollow: seconds per image, right axis"] if seconds_ticks else []
+        for row, key in enumerate(keys, start=len(series)):
+            parts.append(_text(LEFT, 20 + 22 * row, key, p.ink, "start"))
     parts.append("</svg>")
     return "\n".join(part for part in parts if part) + "\n"
 
