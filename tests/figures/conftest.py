@@ -133,11 +133,11 @@ def tiny_hub_cache(tmp_path_factory) -> Path:
 @pytest.fixture
 def hub_cache(tiny_hub_cache, tmp_path, monkeypatch) -> Path:
     """This test's own copy of the tiny Hub cache, in use (HF_HUB_CACHE) with the Hub switched off."""
-    import huggingface_hub
+    from huggingface_hub import constants
 
     cache = Path(shutil.copytree(tiny_hub_cache, tmp_path / "hub-cache", symlinks=True))
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))  # read at import: follow the env
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))  # read at import: follow the env
     return cache
 
 

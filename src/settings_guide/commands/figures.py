@@ -32,9 +32,23 @@ def register(commands) -> None:
     parser.add_argument("--only", nargs="+", default=(), metavar="SLUG", help="only these settings")
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="only the K-th of N equal parts (K from 1)")
     parser.add_argument("--force", action="store_true", help="make the selected images again even if fresh")
+    parser.add_argument(
+        "--offload",
+        choices=("auto", "none", "model", "sequential"),
+        default="auto",
+        help="keep each model on the GPU (none), move its parts there one at a time (model) or layer by layer "
+        "(sequential); auto (default) picks from its size and the free GPU memory",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the plan: each image fresh, missing or stale")
-    mode.add_argument("--check", action="store_true", help="exit 1 when any image is missing or stale")
+    mode.add_argument(
+        "--check", action="store_true", help="exit 1 when any image is missing or stale, 2 when the plan has errors"
+    )
+    mode.add_argument(
+        "--pin",
+        action="store_true",
+        help="write the current commit of every Hub model named without one into its YAML file (needs Hub access)",
+    )
     mode.add_argument(
         "--merge",
         nargs="+",
@@ -64,12 +78,15 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def run(args) -> int:
+    from ..cli import report_problems
+    from ..errors import ProblemsFound
     from ..figures.build import (
         BuildOptions,
         build_figures,
         counts,
         merge_shards,
         model_lines,
+        pin_project,
         plan_dtype,
         plan_lines,
         plan_project,
@@ -88,19 +105,27 @@ def run(args) -> int:
         only=tuple(args.only),
         shard=args.shard,
         force=args.force,
+        offload=args.offload,
     )
     try:
         if args.merge:
             return merge_shards(options, args.merge)
+        if args.pin:
+            return pin_project(options)
         if not (args.dry_run or args.check):
             return build_figures(options)
         planned = plan_project(options, plan_dtype(options, args.device))
     except FigureError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return 2 if args.check else 1
+    except ProblemsFound as found:
+        if not args.check:
+            raise
+        report_problems(found.problems)
+        return 2  # the plan itself is broken: not the same as images waiting to be made
     for line in plan_lines(planned, only_pending=args.check):
         print(line)
-    for line in model_lines(planned.states):
+    for line in model_lines(planned.states, planned.entries, args.offload):
         print(line)
     print(counts(planned.states, planned.sweep_states))
     pending = {"figure": len(planned.todo), "sweep": len(planned.sweeps_todo)}

@@ -9,6 +9,13 @@ from pathlib import Path
 def register(commands) -> None:
     parser = commands.add_parser("validate", help="check setting files and print every problem")
     parser.add_argument("paths", nargs="*", type=Path, help="setting files or folders (default: settings/)")
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        default=Path("figures/defaults.yml"),
+        help="the figure defaults to check comparisons against (model profiles, pinned commits); "
+        "default: figures/defaults.yml, skipped when it does not exist",
+    )
     parser.set_defaults(command=run)
 
 
@@ -27,5 +34,24 @@ def run(args) -> int:
         print("no setting files found", file=sys.stderr)
         return 1
     loaded = load_settings(sorted(files))
-    print(f"{len(loaded)} setting file{'s' if len(loaded) != 1 else ''} valid")
+    checked = _check_figure_plan(loaded, args.figures)
+    print(f"{len(loaded)} setting file{'s' if len(loaded) != 1 else ''} valid" + checked)
     return 0
+
+
+def _check_figure_plan(loaded, defaults_path: Path) -> str:
+    """The comparisons against figures/defaults.yml: known model profiles, every Hub model pinned. No torch."""
+    from ..errors import ProblemsFound
+    from ..figures.spec import all_specs, load_defaults, unpinned_models
+
+    if not defaults_path.is_file():
+        return ""
+    defaults = load_defaults(defaults_path)
+    problems = [item.problem() for item in unpinned_models(loaded, defaults)]
+    try:
+        all_specs(loaded, defaults)
+    except ProblemsFound as found:
+        problems += found.problems
+    if problems:
+        raise ProblemsFound(problems)
+    return f", with their comparisons against {defaults_path.as_posix()}"

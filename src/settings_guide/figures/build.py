@@ -5,6 +5,7 @@ Planning never imports torch; only ``build_figures`` does, through ``figures.run
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -12,11 +13,12 @@ from difflib import get_close_matches
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
+from ..errors import ProblemsFound
 from ..settings.load import find_setting_files, load_settings
 from ..settings.rules import slugify
 from .manifest import MANIFEST_NAME, file_sha256, read_manifest, read_sweeps, write_manifest
 from .plan import FigureError, JobState, ModelResolver, Plan, job_state, plan_figures
-from .spec import DEFAULTS_NAME, Overrides, all_specs, load_defaults
+from .spec import DEFAULTS_NAME, Overrides, all_specs, load_defaults, unpinned_models
 from .sweep import SweepState, sweep_state
 
 LOCK_NAME = ".lock"
@@ -32,6 +34,7 @@ class BuildOptions:
     only: tuple[str, ...] = ()
     shard: tuple[int, int] | None = None
     force: bool = False
+    offload: str = "auto"  # none | model | sequential | auto (see figures/memory.py)
 
     @property
     def figures_dir(self) -> Path:
@@ -60,13 +63,35 @@ class Planned:
         return [state for state in self.sweep_states if state.state != "fresh"]
 
 
-def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = True) -> Planned:
-    """Load settings and defaults, plan every image, and compare with the manifest. No torch."""
+def load_project(options: BuildOptions):
+    """The validated settings and figure defaults; ProblemsFound or FigureError when they are unusable."""
     defaults_path = options.figures_dir / DEFAULTS_NAME
     if not defaults_path.is_file():
-        raise FigureError(f"{defaults_path}: no figure defaults file; it names the model, prompt, seed and size")
-    loaded = load_settings(find_setting_files(Path(options.root) / "settings"))
-    defaults = load_defaults(defaults_path)
+        raise FigureError(f"{defaults_path}: no figure defaults file; it names the models, prompt and seed")
+    return load_settings(find_setting_files(Path(options.root) / "settings")), load_defaults(defaults_path)
+
+
+def pin_project(options: BuildOptions) -> int:
+    """``--pin``: write the current commit of every unpinned Hub model into its file; 1 if any could not be."""
+    from .pin import pin_models
+
+    loaded, defaults = load_project(options)
+    unpinned = unpinned_models(loaded, defaults)
+    done, failed = pin_models(unpinned, options.root)
+    for line in done:
+        print(line)
+    for line in failed:
+        print(line, file=sys.stderr)
+    print(f"pinned {len(done)} of {len(unpinned)} unpinned models" if unpinned else "every model is pinned")
+    return 1 if failed else 0
+
+
+def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = True) -> Planned:
+    """Load settings and defaults, plan every image, and compare with the manifest. No torch."""
+    loaded, defaults = load_project(options)
+    unpinned = unpinned_models(loaded, defaults)
+    if unpinned:
+        raise ProblemsFound([item.problem() for item in unpinned])
     width, height = options.size or (None, None)
     overrides = Overrides(model=options.model, width=width, height=height, dtype=dtype)
     full = plan_figures(all_specs(loaded, defaults, overrides), ModelResolver(options.root))
@@ -145,8 +170,9 @@ def model_name(job) -> str:
     return job.spec.label or job.source.model
 
 
-def model_lines(states: list[JobState]) -> list[str]:
-    """Per model, in run order: its images, how many are to make, and their denoising steps."""
+def model_lines(states: list[JobState], entries: dict[str, dict] | None = None, offload: str = "auto") -> list[str]:
+    """Per model, in run order: its images, how many to make, their denoising steps, the time they should take
+    (from the seconds per step the manifest recorded for that model on each kind of device) and its size."""
     by_model: dict[tuple, list[JobState]] = {}
     for state in states:
         source = state.job.source
@@ -156,11 +182,52 @@ def model_lines(states: list[JobState]) -> list[str]:
         todo = [s for s in members if s.state != "fresh"]
         steps = sum(s.job.steps for s in todo)
         pinned = revision[:12] if not revision.startswith("local:") else "local folder"
-        lines.append(
-            f"{name} ({model} @ {pinned}): {len(members)} images, {len(todo)} to make"
-            + (f", about {steps:.0f} denoising steps" if todo else "")
-        )
+        line = f"{name} ({model} @ {pinned}): {len(members)} images, {len(todo)} to make"
+        if todo:
+            rates = seconds_per_step(entries or {}, model)
+            estimate = "; ".join(
+                f"about {_duration(rate * steps)} on {device} ({rate:.2f} s per step recorded)"
+                for device, rate in rates.items()
+            )
+            line += f", {steps:.0f} denoising steps, " + (estimate or "no estimate (no seconds recorded for it yet)")
+        size = _size_on_disk(members[0].job)
+        if size is not None:
+            line += f"; weights {size.gib()} in {members[0].job.spec.dtype}, offload {offload}"
+        lines.append(line)
     return lines
+
+
+def seconds_per_step(entries: dict[str, dict], model: str) -> dict[str, float]:
+    """The median seconds per denoising step the manifest recorded for ``model``, by device."""
+    rates: dict[str, list[float]] = {}
+    for entry in entries.values():
+        call, seconds = entry.get("call") or {}, entry.get("seconds")
+        steps = call.get("num_inference_steps")
+        if entry.get("model") != model or not isinstance(seconds, (int, float)) or not isinstance(steps, int):
+            continue
+        effective = max(1.0, steps * float(call.get("strength", 1.0)))
+        rates.setdefault(str(entry.get("device")), []).append(seconds / effective)
+    return {device: statistics.median(values) for device, values in rates.items()}
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _size_on_disk(job):
+    """The model's weight size if its files are on this machine (a local folder, or the Hub cache); no torch."""
+    from .memory import model_size
+
+    source = job.source
+    if source.local_path:
+        return model_size(Path(source.local_path), job.spec.dtype)
+    from huggingface_hub import constants  # light: no torch
+
+    folder = Path(constants.HF_HUB_CACHE) / ("models--" + source.model.replace("/", "--"))
+    snapshot = folder / "snapshots" / source.revision
+    return model_size(snapshot, job.spec.dtype) if snapshot.is_dir() else None
 
 
 def counts(states: list[JobState], sweep_states: list[SweepState] = ()) -> str:
@@ -232,23 +299,41 @@ def build_figures(options: BuildOptions) -> int:
     planned = plan_project(options, dtype)
     # Every check that can fail without the GPU runs before anything is loaded or written.
     run.check_pipeline_calls([state.job for state in planned.states])
-    folders = run.fetch_models([state.job for state in planned.todo])
+    if options.offload in ("model", "sequential") and device != "cuda":
+        raise FigureError(
+            f"--offload {options.offload} moves parts of a model onto a CUDA GPU; this run is on {device}"
+        )
+    # A model that cannot be fetched costs only its own images: the rest are made, and it is reported.
+    folders, unavailable = run.fetch_models([state.job for state in planned.todo])
+    if planned.todo and not folders:
+        report_unavailable(planned.todo, unavailable)
+        return 1
     lock = figures_lock(options.figures_dir)
     try:
         planned = plan_project(options, dtype)  # again, under the lock: another run may have finished meanwhile
-        missing_models = [s.job for s in planned.todo if (s.job.source.model, s.job.source.revision) not in folders]
-        folders.update(run.fetch_models(missing_models))
+        fetched, failed = run.fetch_models(
+            [s.job for s in planned.todo if model_key(s.job) not in {*folders, *unavailable}]
+        )
+        folders.update(fetched)
+        unavailable.update(failed)
         removed = tidy(planned, options.figures_dir)
         if removed:
             write_manifest(options.figures_dir, planned.entries, planned.sweeps)
-        summary = _generate_with_progress(run, planned, folders, options.figures_dir, device)
+        todo = [state.job for state in planned.todo if model_key(state.job) in folders]
+        summary = _generate_with_progress(run, todo, planned.entries, folders, options, device)
         measured = measure_sweeps(planned, options.figures_dir)
     finally:
         lock.release()
     for outcome in summary.failed:
-        print(f"failed: {outcome.job.file}: {outcome.message}", file=sys.stderr)
+        if outcome.model_failed:  # loading it failed: reported once per model below
+            unavailable.setdefault(model_key(outcome.job), outcome.message)
+        else:
+            print(f"failed: {outcome.job.file}: {outcome.message}", file=sys.stderr)
+    report_unavailable(planned.todo, unavailable)
+    not_fetched = sum(1 for state in planned.todo if model_key(state.job) not in folders)
     cached = len(planned.states) - len(planned.todo)
-    done = [f"generated {summary.generated}", f"cached {cached}", f"failed {len(summary.failed)}"]
+    failures = len(summary.failed) + not_fetched
+    done = [f"generated {summary.generated}", f"cached {cached}", f"failed {failures}"]
     if removed:
         done.append(f"removed {removed}")
     if measured:
@@ -257,14 +342,31 @@ def build_figures(options: BuildOptions) -> int:
     print(
         f"{', '.join(done)} ({loaded if summary.models_loaded else ''}{time.perf_counter() - started:.1f} s on {device})"
     )
-    return 1 if summary.failed else 0
+    return 1 if failures else 0
 
 
-def _generate_with_progress(run, planned: Planned, folders, figures_dir: Path, device: str):
+def model_key(job) -> tuple[str, str]:
+    return (job.source.model, job.source.revision)
+
+
+def report_unavailable(states: list[JobState], unavailable: dict[tuple[str, str], str]) -> None:
+    """One line per model that could not be fetched or loaded: how many images it cost, why, and the fix."""
+    counted: dict[tuple[str, str], int] = {}
+    for state in states:
+        if model_key(state.job) in unavailable:
+            counted[model_key(state.job)] = counted.get(model_key(state.job), 0) + 1
+    for (model, revision), count in counted.items():
+        images = f"{count} image{'s' if count != 1 else ''}"
+        print(
+            f"error: model {model} (revision {revision}), {images} not made: {unavailable[(model, revision)]}",
+            file=sys.stderr,
+        )
+
+
+def _generate_with_progress(run, todo: list, entries: dict, folders: dict, options: BuildOptions, device: str):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    todo = [state.job for state in planned.todo]
     if not todo:
         return run.RunSummary()
     seconds: list[float] = []
@@ -285,7 +387,7 @@ def _generate_with_progress(run, planned: Planned, folders, figures_dir: Path, d
             rate = f"{sum(seconds) / len(seconds):.2f} s/image" if seconds else ""
             progress.update(task, advance=1, rate=rate, description=outcome.job.file)
 
-        return run.generate(todo, folders, figures_dir, planned.entries, device, on_done)
+        return run.generate(todo, folders, options.figures_dir, entries, device, on_done, options.offload)
 
 
 def merge_shards(options: BuildOptions, folders: list[Path]) -> int:

@@ -26,6 +26,12 @@ class FigureError(Exception):
     """A user-facing problem with the run itself (model, lock, options): one line, no traceback."""
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's first line, short enough for one line of a report."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 @dataclass(frozen=True)
 class ModelSource:
     """Where a model's weights come from, as far as can be told without loading it."""

@@ -29,7 +29,8 @@ from ..atomic import write_bytes_atomic  # noqa: E402
 from ..errors import Problem, ProblemsFound  # noqa: E402
 from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
 from .manifest import image_entry, write_manifest  # noqa: E402
-from .plan import FigureError, FigureJob, ModelSource, canonical_json  # noqa: E402
+from .memory import choose_offload, model_size  # noqa: E402
+from .plan import FigureError, FigureJob, ModelSource, canonical_json, first_line  # noqa: E402
 from .spec import IMAGE_TO_IMAGE  # noqa: E402
 
 diffusers.utils.logging.set_verbosity_error()
@@ -161,31 +162,51 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def fetch_models(jobs: list[FigureJob]) -> dict[tuple[str, str], str]:
-    """The folder each model loads from, downloading Hub models first: a missing model fails here, before any write."""
-    folders: dict[tuple[str, str], str] = {}
+ModelKey = tuple[str, str]  # (model, configured revision)
+
+
+def fetch_models(jobs: list[FigureJob]) -> tuple[dict[ModelKey, str], dict[ModelKey, str]]:
+    """The folder each model loads from, downloading Hub models first; and why each other one cannot be had.
+
+    A model that cannot be fetched (gated, misspelt, offline, a network error) costs only its own images.
+    """
+    folders: dict[ModelKey, str] = {}
+    failures: dict[ModelKey, str] = {}
     for source in {(job.source.model, job.source.revision): job.source for job in jobs}.values():
+        key = (source.model, source.revision)
         if source.local_path:
-            folders[(source.model, source.revision)] = source.local_path
+            folders[key] = source.local_path
             continue
         try:
-            folders[(source.model, source.revision)] = diffusers.DiffusionPipeline.download(
-                source.model, revision=source.revision
-            )
+            folders[key] = diffusers.DiffusionPipeline.download(source.model, revision=source.revision)
         except Exception as error:  # the Hub client raises many kinds; all mean "cannot get it"
-            offline = huggingface_hub.constants.HF_HUB_OFFLINE
-            cause = _first_line(error).split(" (")[0]  # diffusers appends long advice in brackets
-            raise FigureError(
-                f"cannot get model {source.model!r} (revision {source.revision}): no such local folder, and "
-                + ("the Hub is switched off (HF_HUB_OFFLINE)" if offline else "the Hugging Face Hub did not provide it")
-                + f": {cause}"
-            ) from None
-    return folders
+            failures[key] = fetch_failure(source, error)
+    return folders, failures
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+def fetch_failure(source: ModelSource, error: BaseException) -> str:
+    """Why a Hub model could not be fetched, and what fixes it, in one line."""
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
+
+    cause = first_line(error).split(" (")[0]  # diffusers appends long advice in brackets
+    page = f"https://huggingface.co/{source.model}"
+    if isinstance(error, GatedRepoError) or "gated" in cause.lower():
+        return (
+            f"it is gated: accept its licence at {page} with the Hub account whose token is in HF_TOKEN "
+            "(set HF_TOKEN on the runner), then run again"
+        )
+    if isinstance(error, RevisionNotFoundError):
+        return (
+            f"the Hub has no revision {source.revision} of it: check `revision:`, or run `settings-guide figures --pin`"
+        )
+    if isinstance(error, RepositoryNotFoundError):
+        return f"the Hub has no such model, or it is private: check the id at {page}, or set HF_TOKEN"
+    if huggingface_hub.constants.HF_HUB_OFFLINE:
+        return (
+            "the Hub is switched off (HF_HUB_OFFLINE) and the Hugging Face cache does not hold it: "
+            "run where the Hub is reachable, or put it in HF_HUB_CACHE"
+        )
+    return f"the Hugging Face Hub did not provide it ({cause}); a network error goes away on the next run"
 
 
 # --- pipelines ---------------------------------------------------------------------------------
@@ -194,22 +215,28 @@ def _first_line(error: BaseException) -> str:
 class Pipelines:
     """Loads each model once and derives other pipeline classes from it with ``from_pipe`` (shared weights)."""
 
-    def __init__(self, device: str, folders: dict[tuple[str, str], str]):
-        self.device, self.folders = device, folders
+    def __init__(self, device: str, folders: dict[tuple[str, str], str], offload: str = "auto"):
+        self.device, self.folders, self.offload = device, folders, offload
         self._loaded: tuple | None = None
         self._by_class: dict[type, Any] = {}
         self.warm: set[int] = set()  # ids of the pipelines that have run since loading
         self.loads = 0  # models loaded in this run: one per model, as batches() orders the jobs
+        self.failed: dict[tuple, str] = {}  # models that could not be loaded: their jobs fail at once
+        self.offloaded: dict[tuple, str] = {}  # the offload mode each loaded model ran with
 
     def for_job(self, job: FigureJob):
         source, dtype = job.source, TORCH_DTYPES[job.spec.dtype]
         wanted = (source.model, source.revision, job.spec.dtype)
+        if wanted in self.failed:
+            raise ModelUnavailable(self.failed[wanted])
         if self._loaded != wanted:
             self.release()
-            cls = pipeline_class(source.pipeline)
-            folder = self.folders[(source.model, source.revision)]
-            pipe = cls.from_pretrained(folder, **{_DTYPE_KEYWORD: dtype}).to(self.device)
-            pipe.set_progress_bar_config(disable=True)
+            try:
+                pipe = self._load(source, job.spec.dtype)
+            except Exception as error:
+                self.failed[wanted] = f"could not be loaded: {type(error).__name__}: {first_line(error)}"
+                free_memory()
+                raise ModelUnavailable(self.failed[wanted]) from None
             self.loads += 1
             self._loaded, self._by_class, self.warm = wanted, {type(pipe): pipe}, set()
         target = task_class(pipeline_class(source.pipeline), job.spec.task)
@@ -219,6 +246,22 @@ class Pipelines:
             pipe.set_progress_bar_config(disable=True)
             self._by_class[target] = pipe
         return self._by_class[target]
+
+    def _load(self, source: ModelSource, dtype: str):
+        """Load a model onto the device, or with CPU offload when it would not fit (see figures/memory.py)."""
+        folder = self.folders[(source.model, source.revision)]
+        free = torch.cuda.mem_get_info()[0] if self.device == "cuda" else None
+        mode, _ = choose_offload(self.offload, self.device, model_size(Path(folder), dtype), free)
+        pipe = pipeline_class(source.pipeline).from_pretrained(folder, **{_DTYPE_KEYWORD: TORCH_DTYPES[dtype]})
+        if mode == "model":
+            pipe.enable_model_cpu_offload(device=self.device)  # each component moves in for its turn
+        elif mode == "sequential":
+            pipe.enable_sequential_cpu_offload(device=self.device)  # layer by layer: slow, but fits
+        else:
+            pipe = pipe.to(self.device)
+        pipe.set_progress_bar_config(disable=True)
+        self.offloaded[(source.model, source.revision, dtype)] = mode
+        return pipe
 
     def resolved_revision(self, source: ModelSource) -> str:
         """The commit a Hub model was loaded from (its snapshot folder's name), or the local fingerprint."""
@@ -230,6 +273,10 @@ class Pipelines:
         loaded, self._loaded, self._by_class, self.warm = self._loaded, None, {}, set()
         if loaded is not None and collect:
             free_memory()
+
+
+class ModelUnavailable(Exception):
+    """A model that could not be loaded: every image of it fails with this reason, the others go on."""
 
 
 def free_memory() -> None:
@@ -261,6 +308,7 @@ class Outcome:
     ok: bool
     seconds: float = 0.0
     message: str = ""
+    model_failed: bool = False  # the model itself could not be fetched or loaded
 
 
 @dataclass
@@ -380,10 +428,11 @@ def generate(
     entries: dict[str, dict],
     device: str,
     on_done: Callable[[Outcome], None] = lambda outcome: None,
+    offload: str = "auto",
 ) -> RunSummary:
     """Make the images of ``jobs``: each is written atomically, then its manifest entry."""
     summary = RunSummary()
-    pipelines = Pipelines(device, folders)
+    pipelines = Pipelines(device, folders, offload)
     run_facts = {"device": device_name(device), "versions": library_versions()}
     try:
         for batch in batches(jobs):
@@ -416,7 +465,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
         arguments, recorded = call_arguments(pipe, first, figures_dir)
         seeds = [job.spec.seed for job in batch]
         with scheduler_swapped(pipe, first.spec.scheduler):
-            if first.spec.sweep is not None and id(pipe) not in pipelines.warm:
+            if id(pipe) not in pipelines.warm:  # before every model's first timed image
                 warm_up(pipe, arguments)
             call_seeds: list[list[int]] = []  # per image, the seeds of the call that made it
 
@@ -427,11 +476,13 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
 
             results = call_with_retries(call, len(batch), lambda: enable_vae_slicing(pipe))
         pipelines.warm.add(id(pipe))
+    except ModelUnavailable as unavailable:
+        return [Outcome(job, False, message=str(unavailable), model_failed=True) for job in batch]
     except Exception as error:  # one batch's failure (a bad argument value, a scheduler clash) ends only it
         reason = (
             "out of memory even one image at a time with VAE slicing"
             if is_out_of_memory(error)
-            else (f"{type(error).__name__}: {_first_line(error)}")
+            else (f"{type(error).__name__}: {first_line(error)}")
         )
         return [Outcome(job, False, message=reason) for job in batch]
     outcomes = []
@@ -456,6 +507,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             "pipeline": type(pipe).__name__,
             "dtype": job.spec.dtype,
             "revision": pipelines.resolved_revision(job.source),
+            "offload": pipelines.offloaded.get((job.source.model, job.source.revision, job.spec.dtype), "none"),
         }
         entries[job.file] = image_entry(
             job,

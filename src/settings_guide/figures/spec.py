@@ -60,7 +60,9 @@ Pixels = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=8,
 ModelId = Annotated[Text, Field(min_length=1, max_length=500, pattern=r"^\S(.*\S)?$")]
 
 
-Commit = Annotated[Text, Field(pattern=r"^[0-9a-f]{40}$")]
+Revision = Annotated[Text, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=80)]
+COMMIT = re.compile(r"[0-9a-f]{40}")
+PIN_HINT = "run `settings-guide figures --pin` on a machine with Hub access to write its current commit here"
 
 
 class _Strict(BaseModel):
@@ -72,7 +74,7 @@ class ModelProfile(_Strict):
 
     label: ShortText  # how pages name it, e.g. "FLUX.1 [schnell]"
     model: ModelId  # Hub id (or a local diffusers folder)
-    revision: Commit  # a commit: a branch such as "main" can change without the cache noticing
+    revision: Revision  # a commit (validated with the rest): a branch such as "main" can change unnoticed
     pipeline: Identifier
     dtype: Literal[DTYPES]  # type: ignore[valid-type]
     width: Pixels
@@ -164,9 +166,56 @@ def _defaults_problem(shown: str, document, detail: dict) -> Problem:
             message += "; a model's settings now live in a named profile under `models:` (see the file's comments)"
     elif detail["type"] == "missing":
         message = "this field is required"
-    elif detail["type"] == "string_pattern_mismatch" and loc[-1] == "revision":
-        message = "pin the profile to a commit: the 40-character hash of the model's Hub repository, not a branch"
     return problem_in_document(shown, document, loc, message, prefer_key=detail["type"] == "extra_forbidden")
+
+
+@dataclass(frozen=True)
+class Unpinned:
+    """A Hub model named without a commit: where its revision is (or goes), and the model id."""
+
+    source: Any  # LoadedDefaults or LoadedSetting
+    revision_loc: tuple  # ("models", name, "revision") or ("comparison", "revision")
+    model_loc: tuple  # the `model:` line, after which `--pin` writes a missing revision
+    model: str
+    revision: str | None  # None: the file gives none (the Hub's "main" is used)
+
+    def problem(self) -> Problem:
+        given = f"`revision: {self.revision}` is a branch or tag" if self.revision else "it has no `revision`"
+        message = (
+            f"{self.model} is not pinned to a commit ({given}), so a change on the Hub would go unnoticed; "
+            f"{PIN_HINT}, or copy the 40-character commit from the model's Hub page (Files and versions, History)"
+        )
+        return self.source.problem_at(self.revision_loc if self.revision else self.model_loc, message)
+
+
+def unpinned_models(loaded: list[LoadedSetting], defaults: LoadedDefaults) -> list[Unpinned]:
+    """Every Hub model of the profiles and of comparisons' own `model` that is not pinned to a commit."""
+    from .plan import looks_like_path  # a local folder is identified by its files, not by a commit
+
+    found = []
+    d = defaults.values
+    for name, profile in d.models.items():
+        if not looks_like_path(profile.model) and not COMMIT.fullmatch(profile.revision):
+            found.append(
+                Unpinned(
+                    defaults, ("models", name, "revision"), ("models", name, "model"), profile.model, profile.revision
+                )
+            )
+    for item in loaded:
+        comparison = item.setting.comparison
+        if comparison is None or comparison.models or comparison.model in (None, d.default.model):
+            continue
+        if not looks_like_path(comparison.model) and not COMMIT.fullmatch(comparison.revision or ""):
+            found.append(
+                Unpinned(
+                    item,
+                    ("comparison", "revision"),
+                    ("comparison", "model"),
+                    comparison.model,
+                    comparison.revision,
+                )
+            )
+    return found
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -269,8 +318,8 @@ def profile_spec(defaults: LoadedDefaults, name: str, overrides: Overrides = Ove
         pipeline=profile.pipeline,
         pipeline_is_explicit=False,
         seed=d.seed,
-        width=overrides.width or profile.width,
-        height=overrides.height or profile.height,
+        width=profile.width,
+        height=profile.height,
         dtype=overrides.dtype or profile.dtype,
         format=d.format,
         quality=d.quality,
@@ -283,7 +332,16 @@ def profile_spec(defaults: LoadedDefaults, name: str, overrides: Overrides = Ove
 
 def input_spec(defaults: LoadedDefaults, overrides: Overrides = Overrides()) -> FigureSpec:
     """The default profile's own text-to-image image; image-to-image comparisons start from it."""
-    return profile_spec(defaults, defaults.values.default_model, overrides)
+    spec = profile_spec(defaults, defaults.values.default_model, overrides)
+    return replace(spec, **dict(zip(("width", "height"), fit_size(spec.width, spec.height, overrides), strict=True)))
+
+
+def fit_size(width: int, height: int, overrides: Overrides) -> tuple[int, int]:
+    """``--size W x H`` shrinks (or grows) an image to fit inside that box, keeping its aspect ratio."""
+    if overrides.width is None or overrides.height is None:
+        return width, height
+    scale = min(overrides.width / width, overrides.height / height)
+    return tuple(max(8, round(side * scale / 8) * 8) for side in (width, height))  # type: ignore[return-value]
 
 
 def comparison_specs(
@@ -378,7 +436,7 @@ def _model_specs(
             value = arguments.pop(name)
             if _bad_size(value):
                 problems.append(_problem(origins[name], f"{name} must be a whole number of pixels, a multiple of 8"))
-            elif overrides.width is None:
+            else:
                 width, height = (value, height) if name == "width" else (width, value)
 
     # 4. One spec per compared value: a call argument, the seed, the scheduler class or the size.
@@ -442,10 +500,13 @@ def _model_specs(
             problems.append(_problem(at(*value_loc), _BAD_VALUE[comparison.parameter](value)))
             continue
         in_sweep = sweep if sweep is not None and value in sweep.values else None
+        size = fit_size(changes.pop("width", width), changes.pop("height", height), overrides)
         specs.append(
             replace(
                 common,
                 **{"arguments": arguments, **changes},
+                width=size[0],
+                height=size[1],
                 role=role,
                 value=value,
                 sweep=in_sweep,
