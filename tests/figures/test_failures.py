@@ -89,7 +89,7 @@ def test_an_unreachable_hub_model_is_one_line_and_nothing_is_written(figure_proj
 
     assert result.code == 1
     assert result.err.startswith(
-        "error: cannot get model 'someorg/no-such-model' (revision main): no such local folder, and the "
+        "error: model someorg/no-such-model (revision main), 5 images not made: the Hub is switched off (HF_HUB_OFFLINE)"
     )
     assert result.err.count("\n") == 1 and result.out == ""
     assert sorted(p.name for p in (figure_project / "figures").iterdir()) == ["defaults.yml"]
@@ -105,7 +105,7 @@ def test_a_second_run_at_the_same_time_is_refused(figure_project, tiny_model):
 def test_a_broken_manifest_is_reported_not_guessed(figure_project, tiny_model):
     (figure_project / "figures" / "manifest.json").write_text('{"images": [\n<<<<<<< HEAD\n')
     result = run_figures(figure_project, "--check", model=tiny_model)
-    assert result.code == 1
+    assert result.code == 2  # not "images to make": the figures folder itself needs a fix
     assert "manifest.json:2:1: not valid JSON (Expecting value); restore it from git" in result.err
 
 

@@ -213,13 +213,17 @@ GUIDANCE_SWEEP = setting_yaml(
 
 def test_the_first_timed_image_is_as_fast_as_the_rest(tmp_path, hub_cache):
     # Every call costs the same here (same model, size and steps): only one-time start-up could differ.
+    # Each run loads the model afresh; a busy machine can slow any one call, so the best of three runs counts.
     project = make_project(tmp_path / "p", {"guidance": GUIDANCE_SWEEP}, defaults=defaults_yaml(HUB_MODEL, "fp32", 64))
-    assert run_figures(project).code == 0
-    entries = sorted(manifest(project).values(), key=lambda entry: entry["value"])
-    seconds = [entry["seconds"] for entry in entries]
-    median = statistics.median(seconds)
-    first = next(entry["seconds"] for entry in manifest(project).values() if entry["value"] == 5.0)
-    assert abs(first - median) <= 0.2 * median, seconds
+    runs = []
+    for _ in range(3):
+        assert run_figures(project, "--force").code == 0
+        seconds = {entry["value"]: entry["seconds"] for entry in manifest(project).values()}
+        first, median = seconds[5.0], statistics.median(seconds.values())  # 5.0 runs first: the sweep's order
+        runs.append((abs(first - median) / median, sorted(seconds.items())))
+        if runs[-1][0] <= 0.2:
+            break
+    assert min(share for share, _ in runs) <= 0.2, runs
 
 
 def test_the_plan_estimates_the_time_from_recorded_seconds(tmp_path, hub_cache):

@@ -111,7 +111,8 @@ def test_the_warm_up_call_before_the_first_timed_image_leaves_its_pixels_alone(t
         assert run_figures(project).code == 0
         made[name] = images(project)
 
-    assert len(warm_ups) == 1 and warm_ups[0]["num_inference_steps"] == 2  # before the first timed image only
+    # Once per run (each has one model), before its first timed image, sweep or not.
+    assert len(warm_ups) == 2 and all(arguments["num_inference_steps"] == 2 for arguments in warm_ups)
     assert all(made["swept"][name] == image for name, image in made["plain"].items())
 
 

@@ -261,29 +261,34 @@ def tiny_sd3(tokenizer_files: Path):
     )
 
 
-def tiny_pix2pix(tokenizer_files: Path):
-    """StableDiffusionInstructPix2PixPipeline: an SD UNet taking the input image's latents as 4 more channels."""
-    import torch
-    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline, UNet2DConditionModel
-    from transformers import CLIPTextModel
+def _sd_unet(in_channels: int):
+    from diffusers import UNet2DConditionModel
 
-    torch.manual_seed(0)
-    unet = UNet2DConditionModel(
+    return UNet2DConditionModel(
         block_out_channels=(32, 64),
         layers_per_block=1,
         sample_size=32,
-        in_channels=8,
+        in_channels=in_channels,
         out_channels=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
         cross_attention_dim=32,
     )
+
+
+def _sd_family(pipeline_class, scheduler, tokenizer_files: Path, unet_in_channels: int = 4):
+    """An SD 1.x-style pipeline (UNet, CLIP, VAE) of ``pipeline_class``, with no safety checker."""
+    import torch
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(0)
+    unet = _sd_unet(unet_in_channels)
     torch.manual_seed(0)
     vae = _sd_vae()
     torch.manual_seed(0)
-    return StableDiffusionInstructPix2PixPipeline(
+    return pipeline_class(
         unet=unet,
-        scheduler=EulerAncestralDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear"),
+        scheduler=scheduler,
         vae=vae,
         text_encoder=CLIPTextModel(_clip_config()),
         tokenizer=clip_tokenizer(tokenizer_files / "clip"),
@@ -291,6 +296,29 @@ def tiny_pix2pix(tokenizer_files: Path):
         feature_extractor=None,
         requires_safety_checker=False,
     )
+
+
+def tiny_sd(tokenizer_files: Path):
+    """StableDiffusionPipeline with a DDIM scheduler (eta works with it): the tests' local-folder model."""
+    from diffusers import DDIMScheduler, StableDiffusionPipeline
+
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    return _sd_family(StableDiffusionPipeline, scheduler, tokenizer_files)
+
+
+def tiny_pix2pix(tokenizer_files: Path):
+    """StableDiffusionInstructPix2PixPipeline: an SD UNet taking the input image's latents as 4 more channels."""
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline
+
+    scheduler = EulerAncestralDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
+    return _sd_family(StableDiffusionInstructPix2PixPipeline, scheduler, tokenizer_files, unet_in_channels=8)
 
 
 if __name__ == "__main__":  # python -m tests.figures.tiny_models DIR: a cache to try `make figures` on
