@@ -87,7 +87,7 @@ def figures_reader(root: Path, figures_dir: Path):
                     continue
                 made.append(entry_made)
                 slots.append(view.slot(caption, entry_made, state.state, state.reason or None))
-            label = jobs[0].spec.label if jobs and len(models) > 1 else None
+            label = jobs[0].spec.label if jobs and jobs[0].spec.per_model else None  # named: a tab, or one profile
             scrubber = view.scrubber(one, entries) if one is not None else None
             tabs.append(view.model_figures(item, entry, slots, made, label, scrubber))
         return PageFigures(models=tabs, sweep=view.chart(item, measured, _sweep_values(item)))
@@ -198,7 +198,7 @@ class _View:
             if record is not None and comparison.sweep_for(entry) is not None:
                 one = self.measured(item, entry, record, status, reason)
                 measured.append(one)
-            label = ((made[0].get("label") if made else None) or profile) if len(models) > 1 else None
+            label = ((made[0].get("label") if made else None) or profile) if profile else None
             scrubber = self.scrubber(one, entries) if one is not None else None
             tabs.append(self.model_figures(item, entry, slots, made, label, scrubber))
         return PageFigures(models=tabs, sweep=self.chart(item, measured, _sweep_values(item)))

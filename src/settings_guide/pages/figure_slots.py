@@ -116,7 +116,7 @@ def pending_figures(comparison) -> PageFigures:
     models = [
         ModelFigures(
             slots=[FigureSlot(caption=caption_for(comparison.parameter, v)) for v in comparison.values_for(entry)],
-            label=entry.profile if entry is not None and len(entries) > 1 else None,
+            label=entry.profile if entry is not None else None,
             note=entry.note if entry is not None else None,
         )
         for entry in entries
