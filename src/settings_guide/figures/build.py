@@ -233,6 +233,7 @@ def build_figures(options: BuildOptions) -> int:
     # Every check that can fail without the GPU runs before anything is loaded or written.
     run.check_pipeline_calls([state.job for state in planned.states])
     folders = run.fetch_models([state.job for state in planned.todo])
+    run.check_ignored_arguments([state.job for state in planned.todo], folders)
     lock = figures_lock(options.figures_dir)
     try:
         planned = plan_project(options, dtype)  # again, under the lock: another run may have finished meanwhile
@@ -257,7 +258,25 @@ def build_figures(options: BuildOptions) -> int:
     print(
         f"{', '.join(done)} ({loaded if summary.models_loaded else ''}{time.perf_counter() - started:.1f} s on {device})"
     )
-    return 1 if summary.failed else 0
+    unchanged = unchanged_comparisons(planned)
+    for line in unchanged:
+        print(line, file=sys.stderr)
+    return 1 if summary.failed or unchanged else 0
+
+
+def unchanged_comparisons(planned: Planned) -> list[str]:
+    """A line per set of compared values whose current images are identical, at the file and line of the value."""
+    from .no_effect import unchanged_values
+
+    jobs = {state.job.file: state.job for state in planned.states}
+    current = [
+        entry for file, job in jobs.items() if (entry := planned.entries.get(file)) and entry.get("key") == job.key
+    ]
+    lines = []
+    for found in unchanged_values(current):
+        problem = jobs[found.files[-1]].spec.problem("value", found.message())
+        lines.append(str(problem) if problem else f"error: {found.setting}: {found.message()}")
+    return lines
 
 
 def _generate_with_progress(run, planned: Planned, folders, figures_dir: Path, device: str):
