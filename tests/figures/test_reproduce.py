@@ -49,7 +49,7 @@ FAMILIES = {
         values: [0.5, 1.0]
         task: image-to-image
         pipeline: StableDiffusionXLImg2ImgPipeline
-        prompt: a "quoted" fox \\ with a backslash
+        prompt: a "quoted" fox \\ with a backslash </code></pre><script>alert(1)</script>
         arguments:
           num_inference_steps: 4
         """,
@@ -109,11 +109,11 @@ def test_every_images_code_makes_its_pixels_and_the_page_shows_it(made, tmp_path
     entries = manifest(made)
     [strength] = [p.markdown for p in site.pages if p.path == "settings/strength.md"]
     entry = entries["strength/strength-0.5.webp"]
-    block = strength.split('<details class="example sg-reproduce">', 1)[1].split("</details>", 1)[0]
+    block = strength.split('<details class="example sg-reproduce" data-search-exclude>', 1)[1].split("</details>", 1)[0]
     # The page's code is the tested snippet, loading the input image from the published site.
     code = diffusers_snippet(entry, f"{SITE_URL}figures/{entry['call']['image']}")
     assert f'<pre><code class="language-python">{html.escape(code)}</code></pre>' in block
-    assert 'prompt="a \\"quoted\\" fox \\\\ with a backslash",' in code  # one Python literal, nothing more
+    assert 'prompt="a \\"quoted\\" fox \\\\ with a backslash </code></pre><script>alert(1)</script>",' in code
     assert "<img" not in block and "<script" not in block
     # SDXL image-to-image maps to AUTOMATIC1111; PAG and FLUX say why not.
     assert "Denoising strength: 0.5, RNG: CPU</code></pre>" in block
@@ -123,7 +123,7 @@ def test_every_images_code_makes_its_pixels_and_the_page_shows_it(made, tmp_path
         in pag
     )
     [steps] = [p.markdown for p in site.pages if p.path == "settings/steps.md"]
-    assert steps.count('<details class="example sg-reproduce">') == 3  # one per model tab
+    assert steps.count('<details class="example sg-reproduce" data-search-exclude>') == 3  # one per model tab
 
 
 # --- AUTOMATIC1111 ---------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_settings_without_an_automatic1111_counterpart_are_named_not_guessed():
 
     assert result.text is None
     assert result.reasons == (
-        "`clip_skip`: AUTOMATIC1111's Clip skip leaves SDXL's text encoders alone (see the Clip Skip page)",
+        "clip_skip: AUTOMATIC1111's Clip skip leaves SDXL's text encoders alone (see the Clip Skip page)",
         "UniPCMultistepScheduler has no AUTOMATIC1111 sampler on the Scheduler page",
     )
 

@@ -49,7 +49,7 @@ CLIP_TOKENS = 75  # AUTOMATIC1111 splits longer prompts into chunks where diffus
 
 @dataclass(frozen=True)
 class Infotext:
-    """AUTOMATIC1111's parameters for one image, or why there are none."""
+    """AUTOMATIC1111's parameters for one image, or why there are none (plain text: pages show it as is)."""
 
     text: str | None
     reasons: tuple[str, ...] = ()
@@ -66,7 +66,7 @@ def automatic1111_parameters(entry: dict) -> Infotext:
         reasons.append(f"{entry.get('model')} is not a checkpoint file AUTOMATIC1111 loads")
     for name in call:
         if name not in MAPPED | RUNNER_ONLY:
-            reasons.append(f"`{name}`: " + WHY_NOT.get(name, "AUTOMATIC1111 has no such setting"))
+            reasons.append(f"{name}: " + WHY_NOT.get(name, "AUTOMATIC1111 has no such setting"))
     scheduler = entry.get("scheduler") or (checkpoint.scheduler if checkpoint else None)
     sampler = SAMPLERS.get(scheduler)
     if scheduler and sampler is None:
@@ -75,7 +75,7 @@ def automatic1111_parameters(entry: dict) -> Infotext:
         ("strength",) if PIPELINES.get(pipeline) == "img2img" else ()
     ):
         if name not in call:
-            reasons.append(f"`{name}` was left to the pipeline's default, which the manifest does not record")
+            reasons.append(f"{name} was left to the pipeline's default, which the manifest does not record")
     prompts = [call.get("prompt"), call.get("negative_prompt") or ""]
     for text in prompts:
         problem = _prompt_problem(text)
