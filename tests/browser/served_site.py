@@ -89,12 +89,15 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
     figures = project / "figures"
     entries, sweeps, files = [], [], {}
     by_slug = {item.slug: item for item in _loaded(project)}
-    labels = {name: profile["label"] for name, profile in _profiles().items()}
+    defaults = yaml.safe_load((ROOT / "figures" / "defaults.yml").read_text("utf-8"))
+    profiles = defaults["models"]
+    labels = {name: profile["label"] for name, profile in profiles.items()}
     for slug in slugs:
         comparison = by_slug[slug].setting.comparison
         files[slug] = []
         for model in comparison.models or [None]:
             profile = model.profile if model is not None else None
+            model_profile = profiles[profile or defaults["default_model"]]
             folder = f"{slug}/{profile}" if profile else slug
             shown = comparison.values_for(model)
             sweep = comparison.sweep_for(model)
@@ -110,6 +113,9 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
                     "parameter": comparison.parameter, "value": value, "seconds": 2.5 + index, "seed": 1234,
                     "model": "stand-in/test-images", "device": "a test machine (stand-in images)",
                     "call": {"prompt": "a red fox sitting on a mossy log in a misty forest", comparison.parameter: value},
+                    # What a real run records, so the pages show each image's "Reproduce" code as they will.
+                    "pipeline": comparison.pipeline or model_profile["pipeline"], "revision": model_profile["revision"],
+                    "dtype": model_profile["dtype"], "versions": {"diffusers": "0.36.0", "torch": "2.9.0"},
                 })  # fmt: skip
                 if profile:
                     entry.update(profile=profile, label=labels.get(profile, profile))
@@ -124,10 +130,6 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
         manifest["sweeps"] = sweeps
     (figures / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
     return files
-
-
-def _profiles() -> dict:
-    return yaml.safe_load((ROOT / "figures" / "defaults.yml").read_text("utf-8"))["models"]
 
 
 def _write_standin(figures: Path, name: str, image: Image.Image, quality: int) -> dict:

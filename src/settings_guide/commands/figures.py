@@ -90,6 +90,7 @@ def run(args) -> int:
         plan_dtype,
         plan_lines,
         plan_project,
+        unchanged_comparisons,
     )
     from ..figures.plan import FigureError, looks_like_path
 
@@ -115,6 +116,7 @@ def run(args) -> int:
         if not (args.dry_run or args.check):
             return build_figures(options)
         planned = plan_project(options, plan_dtype(options, args.device))
+        unchanged = unchanged_comparisons(planned)
     except FigureError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2 if args.check else 1
@@ -128,6 +130,10 @@ def run(args) -> int:
     for line in model_lines(planned.states, planned.entries, args.offload):
         print(line)
     print(counts(planned.states, planned.sweep_states))
+    for line in unchanged:  # a comparison that shows nothing must not be published
+        print(line, file=sys.stderr)
+    if args.check and unchanged:
+        return 1
     pending = {"figure": len(planned.todo), "sweep": len(planned.sweeps_todo)}
     named = [f"{n} {what}{'s' if n != 1 else ''}" for what, n in pending.items() if n]
     if args.check and named:

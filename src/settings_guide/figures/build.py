@@ -305,6 +305,7 @@ def build_figures(options: BuildOptions) -> int:
         )
     # A model that cannot be fetched costs only its own images: the rest are made, and it is reported.
     folders, unavailable = run.fetch_models([state.job for state in planned.todo])
+    run.check_ignored_arguments([state.job for state in planned.todo if model_key(state.job) in folders], folders)
     if planned.todo and not folders:
         report_unavailable(planned.todo, unavailable)
         return 1
@@ -342,7 +343,25 @@ def build_figures(options: BuildOptions) -> int:
     print(
         f"{', '.join(done)} ({loaded if summary.models_loaded else ''}{time.perf_counter() - started:.1f} s on {device})"
     )
-    return 1 if failures else 0
+    unchanged = unchanged_comparisons(planned)
+    for line in unchanged:
+        print(line, file=sys.stderr)
+    return 1 if failures or unchanged else 0
+
+
+def unchanged_comparisons(planned: Planned) -> list[str]:
+    """A line per set of compared values whose current images are identical, at the file and line of the value."""
+    from .no_effect import unchanged_values
+
+    jobs = {state.job.file: state.job for state in planned.states}
+    current = [
+        entry for file, job in jobs.items() if (entry := planned.entries.get(file)) and entry.get("key") == job.key
+    ]
+    lines = []
+    for found in unchanged_values(current):
+        problem = jobs[found.files[-1]].spec.problem("value", found.message())
+        lines.append(str(problem) if problem else f"error: {found.setting}: {found.message()}")
+    return lines
 
 
 def model_key(job) -> tuple[str, str]:

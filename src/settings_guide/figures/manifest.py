@@ -114,6 +114,9 @@ def image_entry(
         "sha256": sha256,
         **run,
     }
+    if spec.scheduler:
+        # The class the runner swapped in, built from the model's own scheduler config.
+        entry["scheduler"] = spec.scheduler
     if spec.profile is not None:
         entry.update(profile=spec.profile, label=spec.label)
     if spec.role in ("comparison", "sweep"):

@@ -6,6 +6,7 @@ import difflib
 import gc
 import hashlib
 import inspect
+import json
 import platform
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from ..errors import Problem, ProblemsFound  # noqa: E402
 from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
 from .manifest import image_entry, write_manifest  # noqa: E402
 from .memory import choose_offload, model_size  # noqa: E402
+from .no_effect import ignored_arguments  # noqa: E402
 from .plan import FigureError, FigureJob, ModelSource, canonical_json, first_line  # noqa: E402
 from .spec import IMAGE_TO_IMAGE  # noqa: E402
 
@@ -155,6 +157,37 @@ def check_pipeline_calls(jobs: list[FigureJob]) -> None:
         raise FigureError(cli_errors[0])
     if problems:
         raise ProblemsFound(list(problems))
+
+
+def check_ignored_arguments(jobs: list[FigureJob], folders: dict[tuple[str, str], str]) -> None:
+    """Arguments the set-up would accept but ignore (eta on a scheduler without it, ...); ProblemsFound at their lines.
+
+    Runs once the models are at hand: a Hub model's own scheduler class is known only from its folder.
+    """
+    problems: set[Problem] = set()
+    for job in jobs:
+        name = job.spec.scheduler or _own_scheduler(job.source, folders)
+        scheduler = getattr(diffusers, name, None) if name else None
+        takes = set(inspect.signature(scheduler.step).parameters) if isinstance(scheduler, type) else None
+        for argument, message in ignored_arguments(job.spec.arguments, name, takes):
+            problem = job.spec.problem(argument, message)
+            if problem is None:
+                raise FigureError(message)
+            problems.add(problem)
+    if problems:
+        raise ProblemsFound(list(problems))
+
+
+def _own_scheduler(source: ModelSource, folders: dict[tuple[str, str], str]) -> str | None:
+    """The scheduler class a model loads with, from its folder's model_index.json; None when unknown."""
+    if source.scheduler != "default":
+        return source.scheduler
+    folder = folders.get((source.model, source.revision))
+    try:
+        entry = json.loads((Path(folder) / "model_index.json").read_text("utf-8")).get("scheduler")
+    except (TypeError, OSError, ValueError):
+        return None
+    return entry[1] if isinstance(entry, list) and len(entry) == 2 else None
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:

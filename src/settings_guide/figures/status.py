@@ -13,15 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ProblemsFound
+from ..pages.automatic1111 import automatic1111_parameters
 from ..pages.figure_slots import (
     FigureSlot,
     ModelFigures,
     PageFigures,
+    Reproduction,
     Scrubber,
     ScrubberPoint,
     SweepChart,
     caption_for,
 )
+from ..pages.reproduce import diffusers_snippet
 from ..settings.model import ComparisonModel, LoadedSetting, ValueRange
 from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
 from .manifest import MANIFEST_NAME, read_manifest, read_sweeps
@@ -30,6 +33,8 @@ from .spec import DEFAULTS_NAME, IMAGE_TO_IMAGE, comparison_specs, load_defaults
 from .sweep import Reading, chart_description, measured_sentence, read_sweep, sweep_state
 
 __all__ = ["MANIFEST_NAME", "figures_reader"]
+# What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
+RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,17 @@ class _Measured:
     reason: str | None
 
 
-def figures_reader(root: Path, figures_dir: Path):
-    """A function giving each setting's PageFigures; reads the manifest and the defaults once."""
+def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
+    """A function giving each setting's PageFigures; reads the manifest and the defaults once.
+
+    ``site_url``: the published site's address, so that code loading an input image can fetch it.
+    """
     entries = read_manifest(figures_dir)
     records = read_sweeps(figures_dir)
     defaults_path = figures_dir / DEFAULTS_NAME
     defaults = load_defaults(defaults_path) if defaults_path.is_file() else None
     resolver = ModelResolver(root)
-    view = _View(root, figures_dir)
+    view = _View(root, figures_dir, site_url)
 
     def figures_for(item: LoadedSetting) -> PageFigures:
         comparison = item.setting.comparison
@@ -105,8 +113,8 @@ def _sweep_values(item: LoadedSetting) -> tuple[int, int]:
 class _View:
     """Turns manifest entries and sweep records into what the templates show."""
 
-    def __init__(self, root: Path, figures_dir: Path):
-        self.root, self.figures_dir = root, figures_dir
+    def __init__(self, root: Path, figures_dir: Path, site_url: str | None = None):
+        self.root, self.figures_dir, self.site_url = root, figures_dir, site_url
 
     def site_path(self, file: str) -> str:
         return (self.figures_dir / file).relative_to(self.root).as_posix()
@@ -122,7 +130,20 @@ class _View:
             seconds=entry.get("seconds"),
             stale_reason=reason,
             srcset=self.srcset(entry),
+            reproduce=self.reproduction(entry),
         )
+
+    def reproduction(self, entry: dict) -> Reproduction | None:
+        """The code and parameters that make ``entry``'s image again; None for entries without a recorded call."""
+        if not all(key in entry for key in RECORDED_CALL):
+            return None
+        image = entry["call"].get("image")
+        where = None
+        if isinstance(image, str):
+            where = self.site_path(image)
+            where = f"{self.site_url.rstrip('/')}/{where}" if self.site_url else where
+        infotext = automatic1111_parameters(entry)
+        return Reproduction(diffusers_snippet(entry, where), infotext.text, infotext.reasons)
 
     def srcset(self, entry: dict) -> tuple[tuple[str, int], ...]:
         smaller = [

@@ -10,6 +10,15 @@ FigureStatus = Literal["fresh", "stale", "missing"]
 
 
 @dataclass(frozen=True)
+class Reproduction:
+    """How to make one image again: diffusers code, and AUTOMATIC1111's parameters or why there are none."""
+
+    code: str  # pages/reproduce.py
+    automatic1111: str | None = None  # pages/automatic1111.py
+    automatic1111_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FigureSlot:
     """One compared value on a page."""
 
@@ -21,6 +30,7 @@ class FigureSlot:
     seconds: float | None = None
     stale_reason: str | None = None
     srcset: tuple[tuple[str, int], ...] = ()  # (image path, width) from small to full size
+    reproduce: Reproduction | None = None  # from the manifest's record of the call that made it
 
 
 @dataclass(frozen=True)

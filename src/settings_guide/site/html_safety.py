@@ -19,6 +19,8 @@ _ATTRIBUTES = {
     "ol": {"start"},
     "input": {"type", "name", "checked"},
     "label": {"for"},
+    # "Reproduce this image": code for every image, kept out of the search index the first view downloads.
+    "details": {"data-search-exclude"},
     # Sweep scrubbers: javascripts/scrubber.js reads each point's image and numbers from these.
     "div": {"data-tabs", "data-sg-start", "data-sg-label"},
     "li": {

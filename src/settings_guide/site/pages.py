@@ -52,11 +52,11 @@ class GeneratedSite:
         return self._names[slug]
 
 
-def generate_site(paths: ProjectPaths) -> GeneratedSite:
+def generate_site(paths: ProjectPaths, site_url: str | None = None) -> GeneratedSite:
     """Load, validate and render every setting; raises ProblemsFound on any bad file."""
     loaded = load_settings(find_setting_files(paths.settings))
     environment = make_environment(paths.templates)
-    pages = render_site_pages(environment, loaded, figures_for=_figures_reader(paths))
+    pages = render_site_pages(environment, loaded, figures_for=_figures_reader(paths, site_url))
     return GeneratedSite(
         settings=loaded,
         pages=pages,
@@ -65,10 +65,10 @@ def generate_site(paths: ProjectPaths) -> GeneratedSite:
     )
 
 
-def _figures_reader(paths: ProjectPaths):
+def _figures_reader(paths: ProjectPaths, site_url: str | None):
     from ..figures.status import figures_reader  # pure: reads the manifest, never imports torch
 
-    return figures_reader(paths.root, paths.figures)
+    return figures_reader(paths.root, paths.figures, site_url)
 
 
 def alias_redirects(loaded: list[LoadedSetting]) -> dict[str, str]:

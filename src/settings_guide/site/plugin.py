@@ -38,7 +38,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         try:
-            self.site = generate_site(self.paths)
+            self.site = generate_site(self.paths, config.site_url)
         except ProblemsFound as found:
             # The same lines `settings-guide validate` prints; the build stops instead of
             # publishing a site that silently lacks a page.

@@ -1,0 +1,187 @@
+"""Every image's "Reproduce" code makes the same pixels: each snippet runs against the tiny models in
+the offline Hugging Face cache, and its image, encoded as the run encodes, must be the run's file."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from settings_guide.figures.images import encode_image
+from settings_guide.pages.automatic1111 import SAMPLERS, automatic1111_parameters
+from settings_guide.pages.reproduce import diffusers_snippet, python_literal
+from settings_guide.settings.load import find_setting_files, load_settings
+from settings_guide.site.pages import ProjectPaths, generate_site
+
+from .conftest import make_project, manifest, run_figures, setting_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE_URL = "https://example.org/guide/"
+
+# One comparison per pipeline family of the catalogue, on the real figures/defaults.yml profiles.
+FAMILIES = {
+    "steps": setting_yaml(
+        "Steps",
+        """
+        parameter: num_inference_steps
+        models:
+          - profile: sdxl
+            values: [2, 3]
+          - profile: flux-schnell
+            values: [1, 2]
+          - profile: sd35-medium
+            values: [2, 3]
+        """,
+    ),
+    "seeds": setting_yaml("Seeds", "parameter: seed\nvalues: [1, 2]\narguments:\n  num_inference_steps: 2"),
+    "eta": setting_yaml(
+        "Eta",
+        "parameter: eta\nvalues: [0.0, 1.0]\nscheduler: DDIMScheduler\narguments:\n  num_inference_steps: 3",
+        value_type="number",
+    ),
+    "strength": setting_yaml(
+        "Strength",
+        """
+        parameter: strength
+        values: [0.5, 1.0]
+        task: image-to-image
+        pipeline: StableDiffusionXLImg2ImgPipeline
+        prompt: a "quoted" fox \\ with a backslash </code></pre><script>alert(1)</script>
+        arguments:
+          num_inference_steps: 4
+        """,
+        value_type="number",
+    ),
+    "pag": setting_yaml(
+        "PAG",
+        "parameter: pag_scale\nvalues: [0.0, 3.0]\npipeline: StableDiffusionXLPAGPipeline\narguments:\n"
+        "  num_inference_steps: 2",
+        value_type="number",
+    ),
+    "edit": setting_yaml(
+        "Edit",
+        "parameter: image_guidance_scale\nvalues: [1.0, 1.5]\ntask: image-to-image\nmodels: [instruct-pix2pix]\n"
+        "prompt: make it snowy",
+        value_type="number",
+    ),
+}
+FAMILY_PIPELINES = {
+    "StableDiffusionXLPipeline",
+    "StableDiffusionXLImg2ImgPipeline",
+    "StableDiffusionXLPAGPipeline",
+    "FluxPipeline",
+    "StableDiffusion3Pipeline",
+    "StableDiffusionInstructPix2PixPipeline",
+}
+
+
+@pytest.fixture
+def made(tmp_path, hub_cache) -> Path:
+    """A project whose figure run made one image or more of every pipeline family, on the CPU in fp32."""
+    defaults = (ROOT / "figures" / "defaults.yml").read_text("utf-8")
+    project = make_project(tmp_path / "p", FAMILIES, defaults=defaults)
+    result = run_figures(project, "--size", "32x32")
+    assert result.code == 0, result.err
+    return project
+
+
+def test_every_images_code_makes_its_pixels_and_the_page_shows_it(made, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the snippets save a PNG where they run
+    figures = made / "figures"
+    shown = [entry for entry in manifest(made).values() if entry["role"] == "comparison"]
+    assert {entry["pipeline"] for entry in shown} == FAMILY_PIPELINES
+    assert any(entry.get("batch_seeds") for entry in shown) and any(entry.get("scheduler") for entry in shown)
+
+    for entry in shown:
+        call = entry["call"]
+        code = diffusers_snippet(entry, str(figures / call["image"]) if "image" in call else None)
+        namespace: dict = {}
+        exec(compile(code, entry["file"], "exec"), namespace)
+        # The runner's encoding of the reproduced pixels (figures/run.py): equal bytes, equal file.
+        data = encode_image(np.asarray(namespace["image"]), entry["inputs"]["format"], entry["inputs"]["quality"])
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{entry['file']} not reproduced:\n{code}"
+
+    # The page shows exactly this code (one figure run serves both checks: it is the slow part).
+    site = generate_site(ProjectPaths.at(made, templates=str(ROOT / "templates")), site_url=SITE_URL)
+    entries = manifest(made)
+    [strength] = [p.markdown for p in site.pages if p.path == "settings/strength.md"]
+    entry = entries["strength/strength-0.5.webp"]
+    block = strength.split('<details class="example sg-reproduce" data-search-exclude>', 1)[1].split("</details>", 1)[0]
+    # The page's code is the tested snippet, loading the input image from the published site.
+    code = diffusers_snippet(entry, f"{SITE_URL}figures/{entry['call']['image']}")
+    assert f'<pre><code class="language-python">{html.escape(code)}</code></pre>' in block
+    assert 'prompt="a \\"quoted\\" fox \\\\ with a backslash </code></pre><script>alert(1)</script>",' in code
+    assert "<img" not in block and "<script" not in block
+    # SDXL image-to-image maps to AUTOMATIC1111; PAG and FLUX say why not.
+    assert "Denoising strength: 0.5, RNG: CPU</code></pre>" in block
+    [pag] = [p.markdown for p in site.pages if p.path == "settings/pag.md"]
+    assert (
+        html.escape("No AUTOMATIC1111 parameters: AUTOMATIC1111 has no counterpart of diffusers' StableDiffusionXLPAG")
+        in pag
+    )
+    [steps] = [p.markdown for p in site.pages if p.path == "settings/steps.md"]
+    assert steps.count('<details class="example sg-reproduce" data-search-exclude>') == 3  # one per model tab
+
+
+# --- AUTOMATIC1111 ---------------------------------------------------------------------------
+
+SDXL_ENTRY = {
+    "file": "guidance-scale/sdxl/guidance_scale-7.5.webp",
+    "model": "stabilityai/stable-diffusion-xl-base-1.0",
+    "revision": "462165984030d82259a11f4367a4eed129e94a7b",
+    "pipeline": "StableDiffusionXLPipeline",
+    "dtype": "bf16",
+    "seed": 1234,
+    "width": 1024,
+    "height": 1024,
+    "call": {
+        "prompt": "a red fox (detailed fur), golden hour: photograph",
+        "negative_prompt": "blurry, lowres",
+        "num_inference_steps": 30,
+        "guidance_scale": 7.5,
+        "width": 1024,
+        "height": 1024,
+        "output_type": "np",
+    },
+}
+
+
+def test_automatic1111_parameters_follow_its_png_info_format():
+    assert automatic1111_parameters(SDXL_ENTRY).text == (
+        "a red fox \\(detailed fur\\), golden hour: photograph\n"
+        "Negative prompt: blurry, lowres\n"
+        "Steps: 30, Sampler: Euler, Schedule type: Uniform, CFG scale: 7.5, Seed: 1234, Size: 1024x1024, "
+        "Model: sd_xl_base_1.0, RNG: CPU"
+    )
+    swapped = {**SDXL_ENTRY, "scheduler": "DPMSolverMultistepScheduler", "call": {**SDXL_ENTRY["call"]}}
+    swapped["call"]["guidance_scale"] = 5.0
+    assert "Sampler: DPM++ 2M, Schedule type: Uniform, CFG scale: 5, Seed" in automatic1111_parameters(swapped).text
+
+
+def test_settings_without_an_automatic1111_counterpart_are_named_not_guessed():
+    entry = {**SDXL_ENTRY, "scheduler": "UniPCMultistepScheduler", "call": {**SDXL_ENTRY["call"], "clip_skip": 1}}
+
+    result = automatic1111_parameters(entry)
+
+    assert result.text is None
+    assert result.reasons == (
+        "clip_skip: AUTOMATIC1111's Clip skip leaves SDXL's text encoders alone (see the Clip Skip page)",
+        "UniPCMultistepScheduler has no AUTOMATIC1111 sampler on the Scheduler page",
+    )
+
+
+def test_the_sampler_names_are_the_scheduler_pages():
+    [scheduler] = [item for item in load_settings(find_setting_files(ROOT / "settings")) if item.slug == "scheduler"]
+    described = {choice.value: choice.description for choice in scheduler.setting.choices}
+    for cls, sampler in SAMPLERS.items():
+        assert f"AUTOMATIC1111's **{sampler}**" in described[cls]
+
+
+def test_prompts_stay_one_python_literal():
+    tricky = 'a "fox"\\n\nnext line \u202e reversed \x00'
+    literal = python_literal(tricky)
+    assert eval(literal) == tricky  # noqa: S307 - the point: it evaluates to exactly the text
+    assert "\n" not in literal and "\u202e" not in literal and "\x00" not in literal
