@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..pages.render import RenderedPage, make_environment, render_site_pages
+from ..pages.render import INDEX_PAGE, RenderedPage, make_environment, render_site_pages
 from ..settings.load import find_setting_files, load_settings
 from ..settings.model import CATEGORIES, LoadedSetting
 from ..settings.rules import slugify
@@ -95,3 +95,18 @@ def settings_nav(loaded: list[LoadedSetting], index_path: str) -> dict:
         if pages:
             entries.append({title: sorted(pages, key=lambda page: next(iter(page)).lower())})
     return {"All Settings Guides": entries}
+
+
+def expand_nav(nav: list | None, section: dict) -> list | None:
+    """Put the settings section where mkdocs.yml lists settings/index.md (or at the end)."""
+    if nav is None:
+        return None  # the builder makes the nav from the files, the generated ones included
+    expanded, placed = [], False
+    for entry in nav:
+        values = entry.values() if isinstance(entry, dict) else [entry]
+        if INDEX_PAGE in values:
+            expanded.append(section)
+            placed = True
+        else:
+            expanded.append(entry)
+    return expanded if placed else [*expanded, section]

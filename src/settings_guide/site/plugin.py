@@ -17,7 +17,7 @@ from ..errors import ProblemsFound
 from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
 from .html_safety import sanitize_page_html
-from .pages import GeneratedSite, ProjectPaths, generate_site, settings_nav
+from .pages import GeneratedSite, ProjectPaths, expand_nav, generate_site, settings_nav
 from .redirects import redirect_html
 
 log = logging.getLogger("mkdocs.plugins.settings_guide")
@@ -61,7 +61,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
                     config.use_directory_urls,
                 )
             )
-        config.nav = _expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
+        config.nav = expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
@@ -92,17 +92,3 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
                 server.watch(str(folder))
         return server
 
-
-def _expand_nav(nav, section: dict):
-    """Put the settings section where mkdocs.yml lists settings/index.md (or at the end)."""
-    if nav is None:
-        return None  # MkDocs builds the nav from the files, the generated ones included
-    expanded, placed = [], False
-    for entry in nav:
-        values = entry.values() if isinstance(entry, dict) else [entry]
-        if INDEX_PAGE in values:
-            expanded.append(section)
-            placed = True
-        else:
-            expanded.append(entry)
-    return expanded if placed else [*expanded, section]
