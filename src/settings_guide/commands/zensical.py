@@ -12,7 +12,10 @@ def register(commands) -> None:
     parser = commands.add_parser("zensical", help="build the site with Zensical instead of MkDocs")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder (default: .)")
     parser.add_argument(
-        "--out", type=Path, default=Path("build/zensical"), help="folder for the generated project (default: build/zensical)"
+        "--out",
+        type=Path,
+        default=Path("build/zensical"),
+        help="folder for the generated project (default: build/zensical)",
     )
     parser.add_argument(
         "--site-dir", type=Path, default=Path("site-zensical"), help="where the site goes (default: site-zensical)"

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..pages.render import INDEX_PAGE, RenderedPage, make_environment, render_site_pages
+from ..pages.render import (
+    INDEX_PAGE,
+    SITE_ROOT_FROM_PAGE_URL,
+    RenderedPage,
+    make_environment,
+    render_site_pages,
+)
 from ..settings.load import find_setting_files, load_settings
 from ..settings.model import CATEGORIES, LoadedSetting
 from ..settings.rules import slugify
@@ -52,11 +58,11 @@ class GeneratedSite:
         return self._names[slug]
 
 
-def generate_site(paths: ProjectPaths) -> GeneratedSite:
+def generate_site(paths: ProjectPaths, site_root: str = SITE_ROOT_FROM_PAGE_URL) -> GeneratedSite:
     """Load, validate and render every setting; raises ProblemsFound on any bad file."""
     loaded = load_settings(find_setting_files(paths.settings))
     environment = make_environment(paths.templates)
-    pages = render_site_pages(environment, loaded, figures_for=_figures_reader(paths))
+    pages = render_site_pages(environment, loaded, figures_for=_figures_reader(paths), site_root=site_root)
     return GeneratedSite(
         settings=loaded,
         pages=pages,

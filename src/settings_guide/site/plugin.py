@@ -91,4 +91,3 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
-

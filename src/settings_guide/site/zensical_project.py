@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import yaml
 
 from ..atomic import write_bytes_atomic, write_text_atomic
-from ..pages.render import INDEX_PAGE, page_path
+from ..pages.render import INDEX_PAGE, SITE_ROOT_FROM_SOURCE_FILE, page_path
 from ..pages.schema_reference import insert_schema_reference
 from ..settings.load import SETTING_SUFFIX
 from .pages import ProjectPaths, expand_nav, generate_site, settings_nav
@@ -48,7 +48,7 @@ def write_zensical_project(paths: ProjectPaths, out: Path) -> ZensicalProject:
     config = _read_mkdocs_config(paths.root / CONFIG_NAME)
     source_docs = paths.root / config.get("docs_dir", "docs")
     docs = out / "docs"
-    site = generate_site(paths)
+    site = generate_site(paths, site_root=SITE_ROOT_FROM_SOURCE_FILE)
 
     # 1. The hand-written pages, with the field reference the plugin would insert.
     files: dict[Path, bytes] = {}
