@@ -25,6 +25,8 @@ from .pages import ProjectPaths, expand_nav, generate_site, settings_nav
 CONFIG_NAME = "mkdocs.yml"
 SITE_FOLDER = "site"
 OUR_PLUGIN = "settings-guide"
+# Our lightbox is mkdocs-glightbox with a faster hook; Zensical implements glightbox itself.
+RENAMED_PLUGINS = {"settings-guide-lightbox": "glightbox"}
 SANITIZER_EXTENSION = "settings_guide.site.zensical_sanitizer"
 
 
@@ -117,10 +119,15 @@ def _edit_base(config: dict) -> str | None:
 
 
 def _other_plugins(plugins: list) -> list:
-    def name(entry) -> str:
-        return entry if isinstance(entry, str) else next(iter(entry))
-
-    return [entry for entry in plugins if name(entry) != OUR_PLUGIN]
+    """The plugins Zensical should run: all but ours, under the names Zensical knows them by."""
+    kept = []
+    for entry in plugins:
+        name, options = (entry, None) if isinstance(entry, str) else next(iter(entry.items()))
+        if name == OUR_PLUGIN:
+            continue
+        name = RENAMED_PLUGINS.get(name, name)
+        kept.append(name if options is None else {name: options})
+    return kept
 
 
 def _redirects_plugin(redirects: dict[str, str]) -> dict:
