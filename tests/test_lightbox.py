@@ -1,70 +1,68 @@
-"""Our lightbox plugin adds exactly what mkdocs-glightbox adds, without parsing the whole page."""
+"""Our lightbox plugin gives the pages exactly what mkdocs-glightbox gives them, without re-parsing them."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 from mkdocs.config import load_config
-from mkdocs_glightbox.plugin import LightboxPlugin
 from selectolax.lexbor import LexborHTMLParser
 
-from settings_guide.site.lightbox import SplicingLightboxPlugin, splice_before_closing_tags
+from settings_guide.site.lightbox import TemplateLightboxPlugin
 
-from .conftest import ROOT
-
-PAGE = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A &lt;/head&gt; title</title></head>'
-    "<body><nav>" + "<a href='x'>entry</a>" * 50 + '</nav><article><p>text &amp; more</p><img src="a.webp"></article>'
-    "<script>var x = 1;</script></body></html>"
-)
+from .browser.served_site import add_standin_figures, copy_project
+from .conftest import ROOT, run_tool
 
 
 @pytest.fixture(scope="module")
-def plugins():
+def two_builds(tmp_path_factory) -> tuple[Path, Path]:
+    """The real catalogue with stand-in images for one setting, built with our plugin and with upstream's."""
+    project = copy_project(tmp_path_factory.mktemp("lightbox") / "project")
+    add_standin_figures(project, ["inference-steps"], size=64)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    config["plugins"] = [
+        {"glightbox": entry["settings-guide-lightbox"]} if isinstance(entry, dict) and "settings-guide-lightbox" in entry
+        else entry
+        for entry in config["plugins"]
+    ]  # fmt: skip
+    (project / "upstream.yml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    sites = project / "ours", project / "upstream"
+    for config_file, site in zip(("mkdocs.yml", "upstream.yml"), sites, strict=True):
+        result = run_tool("mkdocs", "build", "--strict", "-f", config_file, "--site-dir", str(site), cwd=project)
+        assert result.returncode == 0, result.stderr
+    return sites
+
+
+def test_mkdocs_yml_uses_our_plugin():
     config = load_config(str(ROOT / "mkdocs.yml"))
-    options = config["plugins"]["settings-guide-lightbox"].config
-    upstream = LightboxPlugin()
-    upstream.load_config(dict(options))
-    ours = config["plugins"]["settings-guide-lightbox"]
-    assert isinstance(ours, SplicingLightboxPlugin)  # mkdocs.yml uses ours, not upstream's
-    for plugin in (upstream, ours):
-        plugin.on_config(config)
-    return config, upstream, ours
+    assert isinstance(config["plugins"]["settings-guide-lightbox"], TemplateLightboxPlugin)
 
 
-@pytest.mark.parametrize("url", ["", "settings/", "settings/inference-steps/"])
-def test_the_spliced_page_equals_upstreams_after_parsing(plugins, url):
-    config, upstream, ours = plugins
-    page = SimpleNamespace(meta={}, url=url)
-    expected = upstream.on_post_page(PAGE, page=page, config=config)
-    spliced = ours.on_post_page(PAGE, page=page, config=config)
-    assert "init-glightbox" in spliced and spliced.count("glightbox.min.js") == 1
-    assert LexborHTMLParser(spliced).html == LexborHTMLParser(expected).html
-    # Everything the theme wrote is kept byte for byte; only the snippets are added.
-    head_end, body_end = PAGE.find("</head>"), PAGE.rfind("</body>")
-    assert spliced.startswith(PAGE[:head_end]) and spliced.endswith(PAGE[body_end:])
-    assert PAGE[head_end:body_end] in spliced
+def test_every_page_parses_to_the_same_document_as_with_upstream(two_builds):
+    ours, upstream = two_builds
+    pages = sorted(path.relative_to(ours) for path in ours.rglob("*.html"))
+    assert len(pages) > 20 and pages == sorted(path.relative_to(upstream) for path in upstream.rglob("*.html"))
+    for page in pages:
+        mine, theirs = (_normalised((site / page).read_text("utf-8")) for site in two_builds)
+        assert mine == theirs, page
+    with_images = LexborHTMLParser((ours / "settings/inference-steps/index.html").read_text("utf-8"))
+    assert len(with_images.css("a.glightbox > img")) == 3  # each comparison image zooms
+    assert len(with_images.css("script#init-glightbox")) == 1
+    assert with_images.css_first('head link[href="../../assets/stylesheets/glightbox.min.css"]') is not None
+    assert (ours / "assets/javascripts/glightbox.min.js").is_file()
 
 
-def test_a_page_that_turns_the_lightbox_off_is_left_alone(plugins):
-    config, _, ours = plugins
-    page = SimpleNamespace(meta={"glightbox": False}, url="x/")
-    assert ours.on_post_page(PAGE, page=page, config=config) == PAGE
+def _normalised(page_html: str) -> str:
+    """The page as a parser sees it, with runs of whitespace (the templates' indentation) made one."""
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", LexborHTMLParser(page_html).html))
 
 
-def test_pages_without_images_are_not_parsed_for_wrapping(plugins):
-    config, upstream, ours = plugins
-    page = SimpleNamespace(meta={}, url="x/")
-    without = "<p>No images here, <em>only</em> text &amp; code</p>"
-    assert ours.on_page_content(without, page=page, config=config) == without
-    with_image = '<p><img src="a.webp" alt="a"></p>'
-    assert ours.on_page_content(with_image, page=page, config=config) == upstream.on_page_content(
-        with_image, page=page, config=config
-    )
-    assert 'class="glightbox"' in ours.on_page_content(with_image, page=page, config=config)
-
-
-def test_splicing_needs_both_closing_tags():
-    assert splice_before_closing_tags("<p>fragment</p>", "<link>", "<script></script>") == "<p>fragment</p>"
-    assert splice_before_closing_tags("<head></head><body>x</body>", "H", "B") == "<head>H</head><body>xB</body>"
+def test_pages_without_images_are_left_as_markdown_made_them(tmp_path):
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    plugin = config["plugins"]["settings-guide-lightbox"]
+    plugin.on_config(config)
+    page = type("Page", (), {"meta": {}, "url": "x/"})()
+    text = "<p>No images here, <em>only</em> text &amp; code</p>"
+    assert plugin.on_page_content(text, page=page, config=config) is text
