@@ -106,6 +106,19 @@ def test_broken_setting_fails_the_build_with_the_validate_message(project):
     assert expected in validate.stderr
 
 
+def test_an_alias_url_taken_by_a_page_keeps_the_page_and_warns(project):
+    (project / "docs" / "settings").mkdir()
+    (project / "docs" / "settings" / "steps.md").write_text("# Steps, written by hand\n", "utf-8")
+    result = run_tool("mkdocs", "build", "--site-dir", str(project / "site"), cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "alias URL /settings/steps/ is taken by a page; no redirect written for it" in result.stderr
+    assert "Steps, written by hand" in (project / "site" / "settings" / "steps" / "index.html").read_text("utf-8")
+    redirect = (project / "site" / "settings" / "sample-steps" / "index.html").read_text("utf-8")
+    assert 'url=../inference-steps/"' in redirect
+    strict = run_tool("mkdocs", "build", "--strict", "--site-dir", str(project / "strict"), cwd=project)
+    assert strict.returncode != 0  # the warning fails a strict build, as in CI
+
+
 def test_render_command_writes_the_same_markdown(project, tmp_path):
     out = tmp_path / "out"
     result = run_tool("settings-guide", "render", "--out", str(out), cwd=project)

@@ -62,6 +62,8 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
                 )
             )
         config.nav = expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
+        # What this build writes, so a redirect never replaces a page (known now: no disk reads later).
+        self.written_urls = {file.dest_uri for file in files}
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
@@ -78,10 +80,11 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         if self.site is None:
             return
         for alias, slug in self.site.redirects.items():
-            target = Path(config.site_dir, "settings", alias, "index.html")
-            if target.exists() and not target.read_text("utf-8").startswith("<!-- settings-guide redirect -->"):
+            url = f"settings/{alias}/index.html"
+            if url in self.written_urls:
                 log.warning("alias URL /settings/%s/ is taken by a page; no redirect written for it", alias)
                 continue
+            target = Path(config.site_dir, url)
             # Remade by every build, so atomic is enough; fsync per page would dominate a large build.
             write_text_atomic(target, redirect_html(f"../{slug}/", self.site.name_of(slug)), durable=False)
 
