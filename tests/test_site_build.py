@@ -160,6 +160,10 @@ def test_serve_rebuilds_when_a_setting_changes(project):
         text = path.read_text("utf-8")
         path.write_text(re.sub(r"(?m)^summary: .*$", "summary: Freshly edited summary.", text), "utf-8")
         _poll(url, lambda text: "Freshly edited summary" in text)
+        # A template edit shows too: the rebuild reuses compiled templates only while they are unchanged.
+        template = project / "templates" / "setting.md.j2"
+        template.write_text(template.read_text("utf-8").replace("## What It Does", "## What It Really Does"))
+        _poll(url, lambda text: "What It Really Does" in text)
     finally:
         server.terminate()
         server.wait(timeout=10)

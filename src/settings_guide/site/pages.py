@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from functools import cached_property
@@ -61,7 +62,7 @@ class GeneratedSite:
 def generate_site(paths: ProjectPaths, site_root: str = SITE_ROOT_FROM_PAGE_URL) -> GeneratedSite:
     """Load, validate and render every setting; raises ProblemsFound on any bad file."""
     loaded = load_settings(find_setting_files(paths.settings))
-    environment = make_environment(paths.templates)
+    environment = _environment(paths.templates)
     pages = render_site_pages(environment, loaded, figures_for=_figures_reader(paths), site_root=site_root)
     return GeneratedSite(
         settings=loaded,
@@ -69,6 +70,13 @@ def generate_site(paths: ProjectPaths, site_root: str = SITE_ROOT_FROM_PAGE_URL)
         redirects=alias_redirects(loaded),
         figure_files=sorted(p for p in paths.figures.rglob("*.webp")) if paths.figures.is_dir() else [],
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(templates: Path):
+    # One environment per templates folder for the life of the process: `mkdocs serve` rebuilds
+    # reuse its compiled templates, and its loader recompiles any template whose file changed.
+    return make_environment(templates)
 
 
 def _figures_reader(paths: ProjectPaths):

@@ -19,6 +19,8 @@ from ..pages.schema_reference import insert_schema_reference
 from .html_safety import sanitize_page_html
 from .pages import GeneratedSite, ProjectPaths, expand_nav, generate_site, settings_nav
 from .redirects import redirect_html
+from .serve_polling import poll_more_often
+from .template_cache import THEME_TEMPLATES
 
 log = logging.getLogger("mkdocs.plugins.settings_guide")
 
@@ -66,6 +68,11 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         self.written_urls = {file.dest_uri for file in files}
         return files
 
+    def on_env(self, env, config, files):
+        if env.bytecode_cache is None:
+            env.bytecode_cache = THEME_TEMPLATES  # serve rebuilds reuse the compiled theme
+        return env
+
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         # The Contributing page's field reference comes from the models, so it cannot drift.
         return insert_schema_reference(markdown)
@@ -93,4 +100,6 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         for folder in (self.paths.settings, self.paths.templates, self.paths.figures):
             if folder.is_dir():
                 server.watch(str(folder))
+        if not poll_more_often(server):
+            log.debug("serve keeps its own polling interval (watchdog's internals changed)")
         return server
