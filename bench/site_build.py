@@ -10,8 +10,9 @@ times whole `mkdocs build` processes:
           and everything else it configures (the lightbox)
   plain - the pages that `settings-guide render` writes, as plain Markdown in docs/, same theme,
           features and nav, with Material's search plugin only
-and prints the median of the repeats after one warm-up, their ratio, the mean HTML size of a
-setting page in our build, and validate+render time in-process.
+taking turns, and prints the median of the repeats after one warm-up each, their ratio, the mean
+HTML size of a setting page in our build, and validate+render time in-process. On a shared
+machine, repeat the whole run and compare: single runs vary by several per cent.
 """
 
 from __future__ import annotations
@@ -91,16 +92,23 @@ def make_projects(size: int, workdir: Path, categories: int = 1) -> tuple[Path, 
     return ours, plain
 
 
-def time_build(project: Path, repeats: int) -> float:
+def build_seconds(project: Path) -> float:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [str(BIN / "mkdocs"), "build", "--strict", "--quiet", "--site-dir", str(project / "site")]
-    times = []
-    for attempt in range(repeats + 1):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=project, env=env, check=True)
-        if attempt:  # the first run is a warm-up
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=project, env=env, check=True)
+    return time.perf_counter() - start
+
+
+def time_builds(ours: Path, plain: Path, repeats: int) -> tuple[float, float]:
+    """Median seconds of each build after one warm-up each, the two taking turns (which goes
+    first alternates), so a change in the machine's load falls on both alike."""
+    build_seconds(ours), build_seconds(plain)
+    times: dict[Path, list[float]] = {ours: [], plain: []}
+    for attempt in range(repeats):
+        for project in (ours, plain) if attempt % 2 == 0 else (plain, ours):
+            times[project].append(build_seconds(project))
+    return statistics.median(times[ours]), statistics.median(times[plain])
 
 
 def time_validate_render(project: Path, repeats: int) -> float:
@@ -133,8 +141,7 @@ def main() -> None:
             if args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)
             ours, plain = make_projects(size, workdir, args.categories)
-            ours_time = time_build(ours, args.repeats)
-            plain_time = time_build(plain, args.repeats)
+            ours_time, plain_time = time_builds(ours, plain, args.repeats)
             render_time = time_validate_render(ours, args.repeats)
             print(
                 f"{size:>8}  {ours_time:>7.2f}s  {plain_time:>7.2f}s  {ours_time / plain_time:>5.3f}x"
