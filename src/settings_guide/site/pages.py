@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +16,7 @@ from ..pages.render import (
     make_environment,
     render_site_pages,
 )
-from ..settings.load import find_setting_files, load_settings
+from ..settings.load import SETTING_SUFFIX, find_setting_files, load_settings
 from ..settings.model import CATEGORIES, LoadedSetting
 from ..settings.rules import slugify
 
@@ -83,6 +84,11 @@ def _figures_reader(paths: ProjectPaths):
     from ..figures.status import figures_reader  # pure: reads the manifest, never imports torch
 
     return figures_reader(paths.root, paths.figures)
+
+
+def setting_file_from_docs(paths: ProjectPaths, slug: str, docs_dir: Path) -> str:
+    """A setting's YAML file relative to the docs folder: its page's edit link opens the YAML."""
+    return Path(os.path.relpath(paths.settings / f"{slug}{SETTING_SUFFIX}", docs_dir)).as_posix()
 
 
 def alias_redirects(loaded: list[LoadedSetting]) -> dict[str, str]:

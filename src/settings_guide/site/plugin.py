@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -17,7 +16,7 @@ from ..errors import ProblemsFound
 from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
 from .html_safety import sanitize_page_html
-from .pages import GeneratedSite, ProjectPaths, expand_nav, generate_site, settings_nav
+from .pages import GeneratedSite, ProjectPaths, expand_nav, generate_site, setting_file_from_docs, settings_nav
 from .redirects import redirect_html
 from .serve_polling import poll_more_often
 from .template_cache import THEME_TEMPLATES
@@ -49,8 +48,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
             generated = File.generated(config, page.path, content=page.markdown)
             if page.setting is not None:
                 # Material's "edit this page" should open the YAML, not a page that only exists in the build.
-                yaml_path = Path(self.paths.root, page.setting.source_path)
-                generated.edit_uri = Path(os.path.relpath(yaml_path, config.docs_dir)).as_posix()
+                generated.edit_uri = setting_file_from_docs(self.paths, page.setting.slug, Path(config.docs_dir))
             files.append(generated)
         for path, text in self.site.generated_files.items():
             files.append(File.generated(config, path, content=text))

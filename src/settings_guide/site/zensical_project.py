@@ -9,7 +9,6 @@ own redirects plugin) and each setting page's edit link. Nothing is written into
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -19,8 +18,7 @@ import yaml
 from ..atomic import write_bytes_atomic, write_text_atomic
 from ..pages.render import INDEX_PAGE, SITE_ROOT_FROM_SOURCE_FILE, page_path
 from ..pages.schema_reference import insert_schema_reference
-from ..settings.load import SETTING_SUFFIX
-from .pages import ProjectPaths, expand_nav, generate_site, settings_nav
+from .pages import ProjectPaths, expand_nav, generate_site, setting_file_from_docs, settings_nav
 
 CONFIG_NAME = "mkdocs.yml"
 SITE_FOLDER = "site"
@@ -65,8 +63,7 @@ def write_zensical_project(paths: ProjectPaths, out: Path) -> ZensicalProject:
     for page in site.pages:
         markdown = page.markdown
         if page.setting is not None and edit_base:
-            yaml_path = paths.settings / f"{page.setting.slug}{SETTING_SUFFIX}"
-            edit_url = urljoin(edit_base, Path(os.path.relpath(yaml_path, source_docs)).as_posix())
+            edit_url = urljoin(edit_base, setting_file_from_docs(paths, page.setting.slug, source_docs))
             markdown = with_front_matter_line(markdown, "edit_url", edit_url)
         files[docs / page.path] = markdown.encode("utf-8")
 
