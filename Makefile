@@ -8,13 +8,19 @@ BIN := $(VENV)/bin
 # would pull a multi-GB CUDA build instead.
 CPU_TORCH := torch==2.13.0
 export NO_MKDOCS_2_WARNING := 1
+# Where `make site-zensical` puts the site; the Pages workflow sets it to site/.
+ZENSICAL_SITE_DIR ?= site-zensical
 # CI here runs as root; a GitHub-hosted runner needs sudo for apt-get.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: site serve test figures validate lint clean
+.PHONY: site site-zensical serve test figures validate lint clean
 
 site: $(VENV)/.site  ## build the site into site/ (no torch needed)
 	$(BIN)/mkdocs build --strict
+
+# The same site built by Zensical (no plugin runs there: the generated project lies in build/zensical).
+site-zensical: $(VENV)/.zensical  ## build the site with Zensical into site-zensical/ (no torch needed)
+	$(BIN)/settings-guide zensical --out build/zensical --site-dir $(ZENSICAL_SITE_DIR)
 
 serve: $(VENV)/.site  ## preview at http://127.0.0.1:8000, rebuilding when settings or templates change
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
@@ -41,7 +47,11 @@ $(VENV)/.site: pyproject.toml | $(VENV)/bin/python
 
 $(VENV)/.test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet "$(CPU_TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[figures,test]"
+	$(BIN)/python -m pip install --quiet -e ".[figures,test,zensical]"
+	touch $@ $(VENV)/.site $(VENV)/.zensical
+
+$(VENV)/.zensical: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[zensical]"
 	touch $@ $(VENV)/.site
 
 # On a GPU runner torch comes with CUDA: install the extra without pinning the CPU build.
@@ -55,4 +65,4 @@ $(VENV)/.chromium: | $(VENV)/bin/python
 	touch $@
 
 clean:
-	rm -rf site .pytest_cache
+	rm -rf site site-zensical build/zensical .pytest_cache

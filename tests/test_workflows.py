@@ -276,6 +276,18 @@ def test_publish_deploys_main_to_github_pages_with_least_privilege():
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
 
 
+def test_publish_builds_with_either_builder_into_the_uploaded_folder():
+    workflow = load(PUBLISH)
+    builder = workflow["on"]["workflow_dispatch"]["inputs"]["builder"]
+    assert builder["options"] == ["mkdocs", "zensical"] and builder["default"] == "mkdocs"
+    text = run_text(workflow)
+    # Both write into site/, the folder the upload step publishes.
+    assert "mkdocs) make site ;;" in text
+    assert "zensical) make site-zensical ZENSICAL_SITE_DIR=site ;;" in text
+    makefile = (ROOT / "Makefile").read_text("utf-8")
+    assert re.search(r"^site-zensical:.*\n\t.*--site-dir \$\(ZENSICAL_SITE_DIR\)", makefile, re.MULTILINE)
+
+
 # --- what CI checks out --------------------------------------------------------------------
 
 

@@ -9,10 +9,10 @@ import argparse
 import os
 import sys
 
-from .commands import figures, new, render, schema, validate
+from .commands import figures, new, render, schema, validate, zensical
 from .errors import Problem, ProblemsFound
 
-COMMANDS = [validate, render, schema, new, figures]
+COMMANDS = [validate, render, schema, new, figures, zensical]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,12 @@ REDIRECT_TEMPLATE = "redirect.html.j2"
 
 FiguresFor = Callable[[LoadedSetting], PageFigures]
 
+# How a setting page's image paths reach the site root. MkDocs leaves paths in raw HTML alone, so
+# they are relative to the page's URL (/settings/<slug>/); Zensical resolves them from the Markdown
+# file (settings/<slug>.md), as MkDocs does for Markdown links.
+SITE_ROOT_FROM_PAGE_URL = "../../"
+SITE_ROOT_FROM_SOURCE_FILE = "../"
+
 
 @dataclass(frozen=True)
 class RenderedPage:
@@ -68,6 +74,7 @@ def render_setting_page(
     names: Mapping[str, str],
     figures: PageFigures | None = None,
     related: list[str] | None = None,
+    site_root: str = SITE_ROOT_FROM_PAGE_URL,
 ) -> RenderedPage:
     """One setting's page. ``names`` maps every slug to its display name, for related links."""
     related = item.setting.related if related is None else related
@@ -79,7 +86,7 @@ def render_setting_page(
         setting=item.setting,
         figures=figures,
         related=[(slug, names[slug]) for slug in related if slug in names],
-        site_root="../../",  # setting pages live at /settings/<slug>/
+        site_root=site_root,
         tools=TOOLS,
         source_numbers=source_numbers(item),
     )
@@ -103,7 +110,10 @@ def render_index_page(environment: jinja2.Environment, loaded: list[LoadedSettin
 
 
 def render_site_pages(
-    environment: jinja2.Environment, loaded: list[LoadedSetting], figures_for: FiguresFor | None = None
+    environment: jinja2.Environment,
+    loaded: list[LoadedSetting],
+    figures_for: FiguresFor | None = None,
+    site_root: str = SITE_ROOT_FROM_PAGE_URL,
 ) -> list[RenderedPage]:
     """Every generated page: the index first, then one page per setting in slug order."""
     names = {item.slug: item.setting.name for item in loaded}
@@ -111,7 +121,7 @@ def render_site_pages(
     pages = [render_index_page(environment, loaded)]
     for item in loaded:
         figures = figures_for(item) if figures_for and item.setting.comparison else None
-        pages.append(render_setting_page(environment, item, names, figures, related[item.slug]))
+        pages.append(render_setting_page(environment, item, names, figures, related[item.slug], site_root))
     return pages
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from pathlib import Path
 from typing import get_args
@@ -52,11 +53,26 @@ def load_settings(paths: list[Path]) -> list[LoadedSetting]:
     return sorted(loaded, key=lambda item: item.slug)
 
 
+# Files that loaded cleanly, kept for the life of the process so that `mkdocs serve` rebuilds
+# parse and validate only the files that changed. Keyed by the bytes' digest: an edit is never missed.
+_LOADED: dict[tuple[str, str], tuple[bytes, LoadedSetting, YamlDocument]] = {}
+
+
 def _load_one(path: Path, shown: str) -> tuple[LoadedSetting, YamlDocument]:
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise ProblemsFound([Problem(shown, 1, 1, "", f"cannot read file: {error.strerror}")]) from None
+    key, digest = (str(Path(path).resolve()), shown), hashlib.sha256(raw).digest()
+    cached = _LOADED.get(key)
+    if cached is not None and cached[0] == digest:
+        return cached[1], cached[2]
+    item, document = _parse_and_check(path, shown, raw)
+    _LOADED[key] = (digest, item, document)
+    return item, document
+
+
+def _parse_and_check(path: Path, shown: str, raw: bytes) -> tuple[LoadedSetting, YamlDocument]:
     try:
         document = read_yaml(raw)
     except YamlReadError as error:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..pages.render import RenderedPage, make_environment, render_site_pages
-from ..settings.load import find_setting_files, load_settings
+from ..pages.render import (
+    INDEX_PAGE,
+    SITE_ROOT_FROM_PAGE_URL,
+    RenderedPage,
+    make_environment,
+    render_site_pages,
+)
+from ..settings.load import SETTING_SUFFIX, find_setting_files, load_settings
 from ..settings.model import CATEGORIES, LoadedSetting
 from ..settings.rules import slugify
 
@@ -52,11 +60,14 @@ class GeneratedSite:
         return self._names[slug]
 
 
-def generate_site(paths: ProjectPaths, site_url: str | None = None) -> GeneratedSite:
+def generate_site(
+    paths: ProjectPaths, site_root: str = SITE_ROOT_FROM_PAGE_URL, site_url: str | None = None
+) -> GeneratedSite:
     """Load, validate and render every setting; raises ProblemsFound on any bad file."""
     loaded = load_settings(find_setting_files(paths.settings))
-    environment = make_environment(paths.templates)
-    pages = render_site_pages(environment, loaded, figures_for=_figures_reader(paths, site_url))
+    environment = _environment(paths.templates)
+    figures_for = _figures_reader(paths, site_url)
+    pages = render_site_pages(environment, loaded, figures_for=figures_for, site_root=site_root)
     return GeneratedSite(
         settings=loaded,
         pages=pages,
@@ -65,10 +76,22 @@ def generate_site(paths: ProjectPaths, site_url: str | None = None) -> Generated
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _environment(templates: Path):
+    # One environment per templates folder for the life of the process: `mkdocs serve` rebuilds
+    # reuse its compiled templates, and its loader recompiles any template whose file changed.
+    return make_environment(templates)
+
+
 def _figures_reader(paths: ProjectPaths, site_url: str | None):
     from ..figures.status import figures_reader  # pure: reads the manifest, never imports torch
 
     return figures_reader(paths.root, paths.figures, site_url)
+
+
+def setting_file_from_docs(paths: ProjectPaths, slug: str, docs_dir: Path) -> str:
+    """A setting's YAML file relative to the docs folder: its page's edit link opens the YAML."""
+    return Path(os.path.relpath(paths.settings / f"{slug}{SETTING_SUFFIX}", docs_dir)).as_posix()
 
 
 def alias_redirects(loaded: list[LoadedSetting]) -> dict[str, str]:
@@ -95,3 +118,18 @@ def settings_nav(loaded: list[LoadedSetting], index_path: str) -> dict:
         if pages:
             entries.append({title: sorted(pages, key=lambda page: next(iter(page)).lower())})
     return {"All Settings Guides": entries}
+
+
+def expand_nav(nav: list | None, section: dict) -> list | None:
+    """Put the settings section where mkdocs.yml lists settings/index.md (or at the end)."""
+    if nav is None:
+        return None  # the builder makes the nav from the files, the generated ones included
+    expanded, placed = [], False
+    for entry in nav:
+        values = entry.values() if isinstance(entry, dict) else [entry]
+        if INDEX_PAGE in values:
+            expanded.append(section)
+            placed = True
+        else:
+            expanded.append(entry)
+    return expanded if placed else [*expanded, section]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -17,8 +16,10 @@ from ..errors import ProblemsFound
 from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
 from .html_safety import sanitize_page_html
-from .pages import GeneratedSite, ProjectPaths, generate_site, settings_nav
+from .pages import GeneratedSite, ProjectPaths, expand_nav, generate_site, setting_file_from_docs, settings_nav
 from .redirects import redirect_html
+from .serve_polling import poll_more_often
+from .template_cache import THEME_TEMPLATES
 
 log = logging.getLogger("mkdocs.plugins.settings_guide")
 
@@ -38,7 +39,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         try:
-            self.site = generate_site(self.paths, config.site_url)
+            self.site = generate_site(self.paths, site_url=config.site_url)
         except ProblemsFound as found:
             # The same lines `settings-guide validate` prints; the build stops instead of
             # publishing a site that silently lacks a page.
@@ -47,8 +48,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
             generated = File.generated(config, page.path, content=page.markdown)
             if page.setting is not None:
                 # Material's "edit this page" should open the YAML, not a page that only exists in the build.
-                yaml_path = Path(self.paths.root, page.setting.source_path)
-                generated.edit_uri = Path(os.path.relpath(yaml_path, config.docs_dir)).as_posix()
+                generated.edit_uri = setting_file_from_docs(self.paths, page.setting.slug, Path(config.docs_dir))
             files.append(generated)
         for path, text in self.site.generated_files.items():
             files.append(File.generated(config, path, content=text))
@@ -61,8 +61,15 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
                     config.use_directory_urls,
                 )
             )
-        config.nav = _expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
+        config.nav = expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
+        # What this build writes, so a redirect never replaces a page (known now: no disk reads later).
+        self.written_urls = {file.dest_uri for file in files}
         return files
+
+    def on_env(self, env, config, files):
+        if env.bytecode_cache is None:
+            env.bytecode_cache = THEME_TEMPLATES  # serve rebuilds reuse the compiled theme
+        return env
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         # The Contributing page's field reference comes from the models, so it cannot drift.
@@ -78,10 +85,11 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         if self.site is None:
             return
         for alias, slug in self.site.redirects.items():
-            target = Path(config.site_dir, "settings", alias, "index.html")
-            if target.exists() and not target.read_text("utf-8").startswith("<!-- settings-guide redirect -->"):
+            url = f"settings/{alias}/index.html"
+            if url in self.written_urls:
                 log.warning("alias URL /settings/%s/ is taken by a page; no redirect written for it", alias)
                 continue
+            target = Path(config.site_dir, url)
             # Remade by every build, so atomic is enough; fsync per page would dominate a large build.
             write_text_atomic(target, redirect_html(f"../{slug}/", self.site.name_of(slug)), durable=False)
 
@@ -90,19 +98,6 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         for folder in (self.paths.settings, self.paths.templates, self.paths.figures):
             if folder.is_dir():
                 server.watch(str(folder))
+        if not poll_more_often(server):
+            log.debug("serve keeps its own polling interval (watchdog's internals changed)")
         return server
-
-
-def _expand_nav(nav, section: dict):
-    """Put the settings section where mkdocs.yml lists settings/index.md (or at the end)."""
-    if nav is None:
-        return None  # MkDocs builds the nav from the files, the generated ones included
-    expanded, placed = [], False
-    for entry in nav:
-        values = entry.values() if isinstance(entry, dict) else [entry]
-        if INDEX_PAGE in values:
-            expanded.append(section)
-            placed = True
-        else:
-            expanded.append(entry)
-    return expanded if placed else [*expanded, section]
