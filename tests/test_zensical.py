@@ -38,8 +38,8 @@ def sites(tmp_path_factory) -> tuple[Path, Path, Path]:
         "category: sampling", "category: prompt"
     )
     (project / "settings" / "odd-name.yml").write_text(odd, "utf-8")
-    add_standin_figures(project, IMAGES_FOR(project), size=720)  # big enough for 320/640 px srcset copies
-    _add_measured_sweep(project)
+    # Big enough for 320/640 px srcset copies; settings with sweeps get their images and measurements too.
+    add_standin_figures(project, IMAGES_FOR(project), size=720)
 
     mkdocs_site, zensical_site = project / "site-mkdocs", project / "site-zensical"
     built = run_tool("mkdocs", "build", "--strict", "--site-dir", str(mkdocs_site), cwd=project)
@@ -79,6 +79,11 @@ def test_figures_srcset_copies_and_charts_load_in_both(sites):
             for source in sources:
                 for path in (part.split()[0].split("#")[0] for part in source.split(",")):
                     assert (site / "settings" / slug / path).resolve().is_file(), (site, slug, path)
+            # Links to images (zoom, the scrubber's list of sweep images) resolve too.
+            page = (site / "settings" / slug / "index.html").read_text("utf-8")
+            linked = re.findall(r'<a [^>]*href="([^"]+\.webp)"', page)
+            assert linked and all((site / "settings" / slug / path).resolve().is_file() for path in linked), site
+        assert "sg-scrubber-point" in (site / "settings" / "inference-steps" / "index.html").read_text("utf-8")
 
 
 def test_the_category_nav_and_names_are_escaped_once(sites):
@@ -256,25 +261,3 @@ class PageParts(HTMLParser):
             self._heading.append(data)
         if self._link is not None:
             self._link.append(data)
-
-
-def _add_measured_sweep(project: Path) -> None:
-    """A sweep measurement in the manifest for every setting that declares one, so its chart is drawn."""
-    manifest_path = project / "figures" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    manifest["sweeps"] = []
-    for item in load_settings(find_setting_files(project / "settings")):
-        sweep = item.setting.comparison.sweep if item.setting.comparison else None
-        if sweep is None:
-            continue
-        values = list(sweep.values)
-        points = [
-            {"value": value, "difference": 0.0 if value == sweep.reference else 0.5 / (1 + index), "seconds": 1 + index}
-            for index, value in enumerate(values)
-        ]
-        manifest["sweeps"].append({
-            "setting": item.slug, "parameter": item.setting.comparison.parameter, "reference": sweep.reference,
-            "points": points, "model": "stand-in/test-images", "devices": ["a test machine"], "dtype": "fp32",
-            "seed": 1234, "prompt": "a red fox", "width": 256, "height": 256,
-        })  # fmt: skip
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")

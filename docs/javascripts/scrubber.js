@@ -6,11 +6,17 @@
   "use strict";
 
   function pointsOf(root) {
-    return Array.from(root.querySelectorAll("li[data-sg-image]")).map(function (item) {
+    return Array.from(root.querySelectorAll("li.sg-scrubber-point")).map(function (item) {
       var data = item.dataset;
+      var image = item.querySelector("a").href; // resolved by the browser, whichever builder wrote it
+      // The smaller copies are named relative to the image: they live in its folder.
+      var srcset = (data.sgSrcset || "").split(",").filter(Boolean).map(function (part) {
+        var pieces = part.trim().split(/\s+/);
+        return new URL(pieces[0], image).href + " " + pieces[1];
+      }).join(", ");
       return {
-        image: data.sgImage,
-        srcset: data.sgSrcset || "",
+        image: image,
+        srcset: srcset,
         width: data.sgWidth,
         height: data.sgHeight,
         caption: data.sgCaption,

@@ -150,8 +150,8 @@ def test_the_page_has_a_tab_a_scrubber_and_a_chart_line_per_model(tmp_path, hub_
     for block, profile in zip(blocks, ("sdxl", "flux-schnell"), strict=True):
         scrubber = block.split('<div class="sg-scrubber"', 1)[1]
         assert 'data-sg-start="2"' in scrubber  # the reference, 3 steps
-        assert scrubber.count("<li data-sg-image=") == 3
-        assert f'data-sg-image="../../figures/steps/{profile}/num_inference_steps-1.webp"' in scrubber
+        assert scrubber.count('<li class="sg-scrubber-point"') == 3
+        assert f'<a href="../../figures/steps/{profile}/num_inference_steps-1.webp">' in scrubber
     # One chart for both models: a solid line (difference) and a dashed one (seconds) each, and a legend entry.
     chart = site.generated_files["figures/steps/sweep-light.svg"]
     svg = ElementTree.fromstring(chart)

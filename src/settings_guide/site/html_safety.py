@@ -24,7 +24,7 @@ _ATTRIBUTES = {
     # Sweep scrubbers: javascripts/scrubber.js reads each point's image and numbers from these.
     "div": {"data-tabs", "data-sg-start", "data-sg-label"},
     "li": {
-        "data-sg-image", "data-sg-srcset", "data-sg-width", "data-sg-height", "data-sg-caption",
+        "data-sg-srcset", "data-sg-width", "data-sg-height", "data-sg-caption",
         "data-sg-difference", "data-sg-seconds",
     },
 }  # fmt: skip
