@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import gc
 import hashlib
 import inspect
@@ -27,7 +26,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from ..atomic import write_bytes_atomic  # noqa: E402
-from ..errors import Problem, ProblemsFound  # noqa: E402
+from ..errors import Problem, ProblemsFound, did_you_mean  # noqa: E402
 from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
 from .manifest import image_entry, write_manifest  # noqa: E402
 from .memory import choose_offload, model_size  # noqa: E402
@@ -128,7 +127,7 @@ def check_pipeline_calls(jobs: list[FigureJob]) -> None:
                 job,
                 "pipeline",
                 f"diffusers {diffusers.__version__} has no pipeline class {name!r}"
-                + _did_you_mean(name, [n for n in dir(diffusers) if n.endswith("Pipeline")]),
+                + did_you_mean(name, [n for n in dir(diffusers) if n.endswith("Pipeline")]),
             )
             continue
         target = task_class(cls, spec.task)
@@ -142,7 +141,7 @@ def check_pipeline_calls(jobs: list[FigureJob]) -> None:
                     job,
                     argument,
                     f"{target.__name__}.__call__ does not accept `{argument}`"
-                    + _did_you_mean(argument, sorted(accepted)),
+                    + did_you_mean(argument, sorted(accepted)),
                 )
         if spec.scheduler:
             scheduler = getattr(diffusers, spec.scheduler, None)
@@ -151,7 +150,7 @@ def check_pipeline_calls(jobs: list[FigureJob]) -> None:
                     job,
                     "scheduler",
                     f"diffusers has no scheduler class {spec.scheduler!r}"
-                    + _did_you_mean(spec.scheduler, [n for n in dir(diffusers) if n.endswith("Scheduler")]),
+                    + did_you_mean(spec.scheduler, [n for n in dir(diffusers) if n.endswith("Scheduler")]),
                 )
     if cli_errors:
         raise FigureError(cli_errors[0])
@@ -188,11 +187,6 @@ def _own_scheduler(source: ModelSource, folders: dict[tuple[str, str], str]) -> 
     except (TypeError, OSError, ValueError):
         return None
     return entry[1] if isinstance(entry, list) and len(entry) == 2 else None
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 ModelKey = tuple[str, str]  # (model, configured revision)

@@ -7,7 +7,6 @@ pipeline does not accept this argument", can point at the right file and line.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ..errors import Problem, ProblemsFound
+from ..errors import Problem, ProblemsFound, did_you_mean
 from ..settings.load import display_path, problem_in_document
 from ..settings.model import (
     ArgumentValue,
@@ -132,7 +131,7 @@ def load_defaults(path: Path) -> LoadedDefaults:
             loaded.problem_at(
                 ("default_model",),
                 f"no profile named {values.default_model!r} under `models`"
-                + _did_you_mean(values.default_model, values.models),
+                + did_you_mean(values.default_model, values.models),
             )
         )
     for name, profile in values.models.items():
@@ -159,9 +158,7 @@ def _defaults_problem(shown: str, document, detail: dict) -> Problem:
     if detail["type"] == "extra_forbidden":
         in_profile = len(loc) == 3 and loc[0] == "models"
         fields = list((ModelProfile if in_profile else FigureDefaults).model_fields)
-        message = (
-            f"unknown field {loc[-1]!r}" + _did_you_mean(str(loc[-1]), fields) + f" (allowed: {', '.join(fields)})"
-        )
+        message = f"unknown field {loc[-1]!r}" + did_you_mean(str(loc[-1]), fields) + f" (allowed: {', '.join(fields)})"
         if len(loc) == 1 and loc[0] in ModelProfile.model_fields:
             message += "; a model's settings now live in a named profile under `models:` (see the file's comments)"
     elif detail["type"] == "missing":
@@ -216,11 +213,6 @@ def unpinned_models(loaded: list[LoadedSetting], defaults: LoadedDefaults) -> li
                 )
             )
     return found
-
-
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass(frozen=True)
@@ -390,7 +382,7 @@ def _model_specs(
                 item.problem_at(
                     ("comparison", "models", index, "profile"),
                     f"no model profile named {entry.profile!r} in {defaults.source_path}"
-                    + _did_you_mean(entry.profile, d.models)
+                    + did_you_mean(entry.profile, d.models)
                     + f" (profiles: {', '.join(d.models)})",
                 )
             ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..errors import did_you_mean
 from .model import TOOLS, LoadedSetting, Setting, ToolRow
 
 Finding = tuple[tuple, str]  # (location inside the file, message)
@@ -259,11 +260,4 @@ def check_catalogue(loaded: list[LoadedSetting]) -> Iterator[tuple[LoadedSetting
             if related == item.slug:
                 yield item, ("related", index), "a setting cannot be related to itself"
             elif related not in slugs:
-                yield item, ("related", index), f"no setting has the slug {related!r}{_suggest(related, slugs)}"
-
-
-def _suggest(word: str, choices) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+                yield item, ("related", index), f"no setting has the slug {related!r}{did_you_mean(related, slugs)}"
