@@ -305,7 +305,7 @@ def build_figures(options: BuildOptions) -> int:
         )
     # A model that cannot be fetched costs only its own images: the rest are made, and it is reported.
     folders, unavailable = run.fetch_models([state.job for state in planned.todo])
-    run.check_ignored_arguments([state.job for state in planned.todo if model_key(state.job) in folders], folders)
+    run.check_ignored_arguments([state.job for state in planned.todo if state.job.source.key in folders], folders)
     if planned.todo and not folders:
         report_unavailable(planned.todo, unavailable)
         return 1
@@ -313,25 +313,25 @@ def build_figures(options: BuildOptions) -> int:
     try:
         planned = plan_project(options, dtype)  # again, under the lock: another run may have finished meanwhile
         fetched, failed = run.fetch_models(
-            [s.job for s in planned.todo if model_key(s.job) not in {*folders, *unavailable}]
+            [s.job for s in planned.todo if s.job.source.key not in {*folders, *unavailable}]
         )
         folders.update(fetched)
         unavailable.update(failed)
         removed = tidy(planned, options.figures_dir)
         if removed:
             write_manifest(options.figures_dir, planned.entries, planned.sweeps)
-        todo = [state.job for state in planned.todo if model_key(state.job) in folders]
+        todo = [state.job for state in planned.todo if state.job.source.key in folders]
         summary = _generate_with_progress(run, todo, planned.entries, folders, options, device)
         measured = measure_sweeps(planned, options.figures_dir)
     finally:
         lock.release()
     for outcome in summary.failed:
         if outcome.model_failed:  # loading it failed: reported once per model below
-            unavailable.setdefault(model_key(outcome.job), outcome.message)
+            unavailable.setdefault(outcome.job.source.key, outcome.message)
         else:
             print(f"failed: {outcome.job.file}: {outcome.message}", file=sys.stderr)
     report_unavailable(planned.todo, unavailable)
-    not_fetched = sum(1 for state in planned.todo if model_key(state.job) not in folders)
+    not_fetched = sum(1 for state in planned.todo if state.job.source.key not in folders)
     cached = len(planned.states) - len(planned.todo)
     failures = len(summary.failed) + not_fetched
     done = [f"generated {summary.generated}", f"cached {cached}", f"failed {failures}"]
@@ -364,16 +364,12 @@ def unchanged_comparisons(planned: Planned) -> list[str]:
     return lines
 
 
-def model_key(job) -> tuple[str, str]:
-    return (job.source.model, job.source.revision)
-
-
 def report_unavailable(states: list[JobState], unavailable: dict[tuple[str, str], str]) -> None:
     """One line per model that could not be fetched or loaded: how many images it cost, why, and the fix."""
     counted: dict[tuple[str, str], int] = {}
     for state in states:
-        if model_key(state.job) in unavailable:
-            counted[model_key(state.job)] = counted.get(model_key(state.job), 0) + 1
+        if state.job.source.key in unavailable:
+            counted[state.job.source.key] = counted.get(state.job.source.key, 0) + 1
     for (model, revision), count in counted.items():
         images = f"{count} image{'s' if count != 1 else ''}"
         print(

@@ -43,6 +43,11 @@ class ModelSource:
     scheduler: str = "default"  # the model's own scheduler class; unknown for Hub models before download
     scheduler_config: str | None = None  # SHA-256 of that scheduler's config, local folders only
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """What is fetched once per run: the model at its configured revision."""
+        return (self.model, self.revision)
+
 
 def looks_like_path(model: str) -> bool:
     """Hub ids are ``owner/name``; anything else (``/x``, ``./x``, ``x``, ``a/b/c``) is a folder."""
@@ -113,6 +118,11 @@ class FigureJob:
     spec: FigureSpec = field(repr=False)
     source: ModelSource = field(repr=False)
     input_job: FigureJob | None = field(default=None, repr=False)
+
+    @property
+    def load_key(self) -> tuple[str, str, str]:
+        """What one model load serves: the model at its revision, in this image's dtype."""
+        return (*self.source.key, self.spec.dtype)
 
     @property
     def steps(self) -> float:

@@ -181,7 +181,7 @@ def _own_scheduler(source: ModelSource, folders: dict[tuple[str, str], str]) -> 
     """The scheduler class a model loads with, from its folder's model_index.json; None when unknown."""
     if source.scheduler != "default":
         return source.scheduler
-    folder = folders.get((source.model, source.revision))
+    folder = folders.get(source.key)
     try:
         entry = json.loads((Path(folder) / "model_index.json").read_text("utf-8")).get("scheduler")
     except (TypeError, OSError, ValueError):
@@ -199,15 +199,14 @@ def fetch_models(jobs: list[FigureJob]) -> tuple[dict[ModelKey, str], dict[Model
     """
     folders: dict[ModelKey, str] = {}
     failures: dict[ModelKey, str] = {}
-    for source in {(job.source.model, job.source.revision): job.source for job in jobs}.values():
-        key = (source.model, source.revision)
+    for source in {job.source.key: job.source for job in jobs}.values():
         if source.local_path:
-            folders[key] = source.local_path
+            folders[source.key] = source.local_path
             continue
         try:
-            folders[key] = diffusers.DiffusionPipeline.download(source.model, revision=source.revision)
+            folders[source.key] = diffusers.DiffusionPipeline.download(source.model, revision=source.revision)
         except Exception as error:  # the Hub client raises many kinds; all mean "cannot get it"
-            failures[key] = fetch_failure(source, error)
+            failures[source.key] = fetch_failure(source, error)
     return folders, failures
 
 
@@ -253,13 +252,13 @@ class Pipelines:
 
     def for_job(self, job: FigureJob):
         source, dtype = job.source, TORCH_DTYPES[job.spec.dtype]
-        wanted = (source.model, source.revision, job.spec.dtype)
+        wanted = job.load_key
         if wanted in self.failed:
             raise ModelUnavailable(self.failed[wanted])
         if self._loaded != wanted:
             self.release()
             try:
-                pipe = self._load(source, job.spec.dtype)
+                pipe = self._load(job)
             except Exception as error:
                 self.failed[wanted] = f"could not be loaded: {type(error).__name__}: {first_line(error)}"
                 free_memory()
@@ -274,9 +273,10 @@ class Pipelines:
             self._by_class[target] = pipe
         return self._by_class[target]
 
-    def _load(self, source: ModelSource, dtype: str):
-        """Load a model onto the device, or with CPU offload when it would not fit (see figures/memory.py)."""
-        folder = self.folders[(source.model, source.revision)]
+    def _load(self, job: FigureJob):
+        """Load a job's model onto the device, or with CPU offload when it would not fit (see figures/memory.py)."""
+        source, dtype = job.source, job.spec.dtype
+        folder = self.folders[source.key]
         free = torch.cuda.mem_get_info()[0] if self.device == "cuda" else None
         mode, _ = choose_offload(self.offload, self.device, model_size(Path(folder), dtype), free)
         pipe = pipeline_class(source.pipeline).from_pretrained(folder, **{_DTYPE_KEYWORD: TORCH_DTYPES[dtype]})
@@ -287,12 +287,12 @@ class Pipelines:
         else:
             pipe = pipe.to(self.device)
         pipe.set_progress_bar_config(disable=True)
-        self.offloaded[(source.model, source.revision, dtype)] = mode
+        self.offloaded[job.load_key] = mode
         return pipe
 
     def resolved_revision(self, source: ModelSource) -> str:
         """The commit a Hub model was loaded from (its snapshot folder's name), or the local fingerprint."""
-        folder = Path(self.folders[(source.model, source.revision)])
+        folder = Path(self.folders[source.key])
         return folder.name if not source.local_path and folder.parent.name == "snapshots" else source.revision
 
     def release(self, collect: bool = True) -> None:
@@ -349,11 +349,11 @@ def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJo
     """Jobs in run order: one model after another (each loads once), input images first, same-but-seed images together."""
     models: dict[tuple, int] = {}
     for job in jobs:
-        models.setdefault((job.source.model, job.source.revision, job.spec.dtype), len(models))
+        models.setdefault(job.load_key, len(models))
     ordered = sorted(
         enumerate(jobs),
         key=lambda pair: (
-            models[(pair[1].source.model, pair[1].source.revision, pair[1].spec.dtype)],
+            models[pair[1].load_key],
             pair[1].spec.role != "input",
             pair[0],
         ),
@@ -363,7 +363,7 @@ def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJo
         # A sweep image's seconds are charted: it runs alone rather than sharing a call's time.
         together = job.file if job.spec.sweep is not None else canonical_json({**job.inputs, "seed": None})
         signature = (
-            models[(job.source.model, job.source.revision, job.spec.dtype)],
+            models[job.load_key],
             job.spec.role != "input",
             together,
         )
@@ -534,7 +534,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             "pipeline": type(pipe).__name__,
             "dtype": job.spec.dtype,
             "revision": pipelines.resolved_revision(job.source),
-            "offload": pipelines.offloaded.get((job.source.model, job.source.revision, job.spec.dtype), "none"),
+            "offload": pipelines.offloaded.get(job.load_key, "none"),
         }
         entries[job.file] = image_entry(
             job,
