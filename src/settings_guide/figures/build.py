@@ -17,7 +17,7 @@ from ..errors import ProblemsFound
 from ..settings.load import find_setting_files, load_settings
 from ..settings.rules import slugify
 from .manifest import MANIFEST_NAME, file_sha256, read_manifest, read_sweeps, write_manifest
-from .plan import FigureError, JobState, ModelResolver, Plan, job_state, plan_figures
+from .plan import FigureError, JobState, ModelResolver, Plan, hub_cache_folder, job_state, plan_figures
 from .spec import DEFAULTS_NAME, Overrides, all_specs, load_defaults, unpinned_models
 from .sweep import SweepState, sweep_state
 
@@ -223,10 +223,7 @@ def _size_on_disk(job):
     source = job.source
     if source.local_path:
         return model_size(Path(source.local_path), job.spec.dtype)
-    from huggingface_hub import constants  # light: no torch
-
-    folder = Path(constants.HF_HUB_CACHE) / ("models--" + source.model.replace("/", "--"))
-    snapshot = folder / "snapshots" / source.revision
+    snapshot = hub_cache_folder(source.model) / "snapshots" / source.revision
     return model_size(snapshot, job.spec.dtype) if snapshot.is_dir() else None
 
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ..atomic import write_text_atomic
-from .plan import FigureError, first_line
+from .plan import FigureError, first_line, hub_cache_folder
 from .spec import COMMIT, Unpinned
 
 _SCALAR = re.compile(r"""("[^"]*"|'[^']*'|[^\s#]+)""")
@@ -24,7 +24,7 @@ def resolve_commit(model: str, revision: str | None) -> str:
 
     wanted = revision or "main"
     if constants.HF_HUB_OFFLINE:
-        refs = Path(constants.HF_HUB_CACHE) / ("models--" + model.replace("/", "--")) / "refs"
+        refs = hub_cache_folder(model) / "refs"
         try:
             commit = (refs / wanted).read_text("utf-8").strip()
         except OSError:

@@ -54,6 +54,13 @@ def looks_like_path(model: str) -> bool:
     return model.startswith(("/", ".", "~")) or "\\" in model or model.count("/") != 1
 
 
+def hub_cache_folder(model: str) -> Path:
+    """Where the Hugging Face cache (``HF_HUB_CACHE``) keeps a Hub model: its ``refs/`` and ``snapshots/<commit>/``."""
+    from huggingface_hub import constants  # light: no torch
+
+    return Path(constants.HF_HUB_CACHE) / ("models--" + model.replace("/", "--"))
+
+
 class ModelResolver:
     """Resolves each model once per run; reads at most a few small JSON files per local folder."""
 
