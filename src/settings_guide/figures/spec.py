@@ -454,7 +454,7 @@ def _model_specs(
     values = comparison.values_for(entry)
     values_at = ("models", index, "values") if entry is not None and entry.values is not None else ("values",)
     declared = comparison.sweep_for(entry)
-    sweep_at = ("models", index, "sweep") if entry is not None and "sweep" in entry.model_fields_set else ("sweep",)
+    sweep_at = ("models", index, "sweep") if entry is not None and entry.has_own_sweep else ("sweep",)
     # A sweep's values that the comparison already shows reuse its images (same inputs, same file).
     sweep = None
     compared = [("comparison", (*values_at, i), value) for i, value in enumerate(values)]

@@ -202,6 +202,11 @@ class ComparisonModel(_Strict):
         description="A remark shown in this model's tab, e.g. that its guidance works differently (Markdown).",
     )
 
+    @property
+    def has_own_sweep(self) -> bool:
+        """This model names its own sweep (even `sweep: null`) rather than taking the comparison's."""
+        return "sweep" in self.model_fields_set
+
 
 class _ProfileNameOrBlock:
     """JSON Schema for editors: an entry of `models` is a profile name or a block."""
@@ -264,7 +269,7 @@ class Comparison(_Strict):
 
     def sweep_for(self, entry: ComparisonModel | None) -> Sweep | None:
         """The sweep one model measures: its own (even `null`), else the comparison's."""
-        return entry.sweep if entry and "sweep" in entry.model_fields_set else self.sweep
+        return entry.sweep if entry and entry.has_own_sweep else self.sweep
 
 
 class ModelRecommendation(_Strict):

@@ -160,7 +160,7 @@ def _check_models(setting: Setting) -> Iterator[Finding]:
             yield (*at, "arguments", comparison.parameter), "this argument is the one being compared; remove it here"
         sweep = comparison.sweep_for(entry)
         if sweep is not None:
-            where = (*at, "sweep") if "sweep" in entry.model_fields_set else ("comparison", "sweep")
+            where = (*at, "sweep") if entry.has_own_sweep else ("comparison", "sweep")
             yield from _check_sweep(setting, sweep, where)
 
 
