@@ -264,8 +264,7 @@ class _View:
             return None
         if not measured:
             return SweepChart(values=values, sweeps=sweeps)
-        series = [(m.label, m.reading) for m in measured]
-        several = len(measured) > 1
+        series = [(m.label, m.reading) for m in measured]  # one model's chart draws its band and reference too
         sentences = [
             f"{m.label}: {measured_sentence(m.reading)}" if m.label else measured_sentence(m.reading) for m in measured
         ]
@@ -284,7 +283,6 @@ class _View:
         dtypes = sorted({str(r.get("dtype")) for r in records if r.get("dtype")})
         sizes = sorted({f"{r['width']} × {r['height']}" for r in records if r.get("width") and r.get("height")})
         seeds, prompts = {r.get("seed") for r in records}, {r.get("prompt") for r in records}
-        chart_input = series if several else reading
         return SweepChart(
             values=values,
             sweeps=sweeps,
@@ -305,8 +303,8 @@ class _View:
             seed=seeds.pop() if len(seeds) == 1 else None,
             prompt=prompts.pop() if len(prompts) == 1 else None,
             files=(
-                (light, sweep_chart_svg(chart_input, LIGHT, alt)),
-                (dark, sweep_chart_svg(chart_input, DARK, alt)),
+                (light, sweep_chart_svg(series, LIGHT, alt)),
+                (dark, sweep_chart_svg(series, DARK, alt)),
             ),
         )
 
