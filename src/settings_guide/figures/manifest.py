@@ -1,8 +1,9 @@
 """``figures/manifest.json``: how each image was made. Read and written atomically, sorted and stable.
 
 One entry per image, keyed by its file, then one per sweep (the numbers its chart shows), keyed
-by setting and, for comparisons across models, model profile. Unchanged entries are written back byte for byte, so a pull request's diff shows
-exactly the images that were made again and the sweeps that were measured again.
+by setting and, for comparisons across models, model profile. Unchanged entries are written back
+byte for byte, so a pull request's diff shows exactly the images that were made again and the
+sweeps that were measured again.
 """
 
 from __future__ import annotations
