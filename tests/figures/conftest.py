@@ -29,7 +29,7 @@ def build_tiny_pipeline(folder: Path) -> Path:
     """Save a random-weight StableDiffusionPipeline (UNet 32/64 channels, CLIP, DDIM) to ``folder``."""
     from .tiny_models import tiny_sd
 
-    tiny_sd(folder.parent / f"{folder.name}-tokenizer").save_pretrained(folder)
+    tiny_sd().save_pretrained(folder)
     return folder
 
 

@@ -4,12 +4,11 @@ exactly as it would load a download.
 
 Configs follow diffusers' own test fixtures (``get_dummy_components``): a few thousand weights
 per part, 32 x 32 images in a fraction of a second on the CPU. Nothing is downloaded: the CLIP
-tokenizer is written from a 54-entry vocabulary, the T5 tokenizer from a 30-piece unigram list.
+tokenizer is built from a 54-entry vocabulary, the T5 tokenizer from a 30-piece unigram list.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -54,33 +53,30 @@ def build_hub_cache(cache: Path, names=tuple(HUB_MODELS)) -> Path:
     builders = {
         "sdxl": tiny_sdxl,
         "flux-schnell": tiny_flux,
-        "flux-dev": tiny_flux,
+        "flux-dev": lambda: tiny_flux(guidance_embeds=True),
         "sd35-medium": tiny_sd3,
         "instruct-pix2pix": tiny_pix2pix,
     }
     for name in names:
         repo, commit = HUB_MODELS[name]
         if not snapshot_folder(cache, repo, commit).is_dir():
-            add_to_cache(cache, repo, commit, builders[name](cache / "tokenizer-files"))
+            add_to_cache(cache, repo, commit, builders[name]())
     return cache
 
 
 # --- tokenizers --------------------------------------------------------------------------------
 
 
-def clip_tokenizer(folder: Path):
+def clip_tokenizer():
+    """A CLIP tokenizer over single letters: every word of a prompt gets its own ids, so prompts differ."""
     from transformers import CLIPTokenizer
 
-    folder.mkdir(parents=True, exist_ok=True)
     vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
     for letter in "abcdefghijklmnopqrstuvwxyz":
         vocab[letter] = len(vocab)
         vocab[f"{letter}</w>"] = len(vocab)
-    (folder / "vocab.json").write_text(json.dumps(vocab))
-    (folder / "merges.txt").write_text("#version: 0.2\n")
-    return CLIPTokenizer(
-        vocab_file=str(folder / "vocab.json"), merges_file=str(folder / "merges.txt"), model_max_length=77
-    )
+    # transformers 5 takes the vocabulary itself (`vocab_file=` would be ignored, leaving every token unknown).
+    return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
 
 
 def t5_tokenizer():
@@ -152,7 +148,7 @@ def _sd_vae():
 # --- pipelines ---------------------------------------------------------------------------------
 
 
-def tiny_sdxl(tokenizer_files: Path):
+def tiny_sdxl():
     """StableDiffusionXLPipeline: a UNet with SDXL's size conditioning, two CLIP encoders."""
     import torch
     from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
@@ -182,7 +178,7 @@ def tiny_sdxl(tokenizer_files: Path):
     vae = _sd_vae()
     torch.manual_seed(0)
     config = _clip_config(projection_dim=32)
-    tokenizer = clip_tokenizer(tokenizer_files / "clip")
+    tokenizer = clip_tokenizer()
     return StableDiffusionXLPipeline(
         vae=vae,
         text_encoder=CLIPTextModel(config),
@@ -194,8 +190,11 @@ def tiny_sdxl(tokenizer_files: Path):
     )
 
 
-def tiny_flux(tokenizer_files: Path):
-    """FluxPipeline: a one-block transformer, CLIP and T5 encoders, a one-channel latent VAE."""
+def tiny_flux(guidance_embeds: bool = False):
+    """FluxPipeline: a one-block transformer, CLIP and T5 encoders, a one-channel latent VAE.
+
+    ``guidance_embeds``: FLUX.1 [dev] takes its distilled guidance as an input ([schnell] has none).
+    """
     import torch
     from diffusers import FlowMatchEulerDiscreteScheduler, FluxPipeline, FluxTransformer2DModel
     from transformers import CLIPTextModel
@@ -211,6 +210,7 @@ def tiny_flux(tokenizer_files: Path):
         joint_attention_dim=32,
         pooled_projection_dim=32,
         axes_dims_rope=[4, 4, 8],
+        guidance_embeds=guidance_embeds,
     )
     torch.manual_seed(0)
     text_encoder = CLIPTextModel(_clip_config(projection_dim=32))
@@ -218,7 +218,7 @@ def tiny_flux(tokenizer_files: Path):
     return FluxPipeline(
         scheduler=FlowMatchEulerDiscreteScheduler(),
         text_encoder=text_encoder,
-        tokenizer=clip_tokenizer(tokenizer_files / "clip"),
+        tokenizer=clip_tokenizer(),
         text_encoder_2=_t5_encoder(),
         tokenizer_2=t5_tokenizer(),
         transformer=transformer,
@@ -226,8 +226,8 @@ def tiny_flux(tokenizer_files: Path):
     )
 
 
-def tiny_sd3(tokenizer_files: Path):
-    """StableDiffusion3Pipeline: a two-block MMDiT (so skip-layer guidance has a layer to skip), three encoders."""
+def tiny_sd3():
+    """StableDiffusion3Pipeline: a ten-block MMDiT (skip-layer guidance needs layers 7 to 9), three encoders."""
     import torch
     from diffusers import FlowMatchEulerDiscreteScheduler, SD3Transformer2DModel, StableDiffusion3Pipeline
     from transformers import CLIPTextModelWithProjection
@@ -237,7 +237,7 @@ def tiny_sd3(tokenizer_files: Path):
         sample_size=32,
         patch_size=1,
         in_channels=4,
-        num_layers=2,
+        num_layers=10,  # SD 3.5's skip-layer guidance skips layers 7, 8 and 9
         attention_head_dim=8,
         num_attention_heads=4,
         caption_projection_dim=32,
@@ -247,7 +247,7 @@ def tiny_sd3(tokenizer_files: Path):
     )
     torch.manual_seed(0)
     config = _clip_config(projection_dim=32)
-    tokenizer = clip_tokenizer(tokenizer_files / "clip")
+    tokenizer = clip_tokenizer()
     return StableDiffusion3Pipeline(
         scheduler=FlowMatchEulerDiscreteScheduler(),
         text_encoder=CLIPTextModelWithProjection(config),
@@ -276,7 +276,7 @@ def _sd_unet(in_channels: int):
     )
 
 
-def _sd_family(pipeline_class, scheduler, tokenizer_files: Path, unet_in_channels: int = 4):
+def _sd_family(pipeline_class, scheduler, unet_in_channels: int = 4):
     """An SD 1.x-style pipeline (UNet, CLIP, VAE) of ``pipeline_class``, with no safety checker."""
     import torch
     from transformers import CLIPTextModel
@@ -291,14 +291,14 @@ def _sd_family(pipeline_class, scheduler, tokenizer_files: Path, unet_in_channel
         scheduler=scheduler,
         vae=vae,
         text_encoder=CLIPTextModel(_clip_config()),
-        tokenizer=clip_tokenizer(tokenizer_files / "clip"),
+        tokenizer=clip_tokenizer(),
         safety_checker=None,
         feature_extractor=None,
         requires_safety_checker=False,
     )
 
 
-def tiny_sd(tokenizer_files: Path):
+def tiny_sd():
     """StableDiffusionPipeline with a DDIM scheduler (eta works with it): the tests' local-folder model."""
     from diffusers import DDIMScheduler, StableDiffusionPipeline
 
@@ -310,15 +310,15 @@ def tiny_sd(tokenizer_files: Path):
         set_alpha_to_one=False,
         steps_offset=1,
     )
-    return _sd_family(StableDiffusionPipeline, scheduler, tokenizer_files)
+    return _sd_family(StableDiffusionPipeline, scheduler)
 
 
-def tiny_pix2pix(tokenizer_files: Path):
+def tiny_pix2pix():
     """StableDiffusionInstructPix2PixPipeline: an SD UNet taking the input image's latents as 4 more channels."""
     from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline
 
     scheduler = EulerAncestralDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
-    return _sd_family(StableDiffusionInstructPix2PixPipeline, scheduler, tokenizer_files, unet_in_channels=8)
+    return _sd_family(StableDiffusionInstructPix2PixPipeline, scheduler, unet_in_channels=8)
 
 
 if __name__ == "__main__":  # python -m tests.figures.tiny_models DIR: a cache to try `make figures` on
