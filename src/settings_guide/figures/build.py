@@ -16,8 +16,25 @@ from ..atomic import write_bytes_atomic
 from ..errors import ProblemsFound
 from ..settings.load import find_setting_files, load_settings
 from ..settings.rules import slugify
-from .manifest import MANIFEST_NAME, file_sha256, read_manifest, read_sweeps, write_manifest
-from .plan import FigureError, JobState, ModelResolver, Plan, hub_cache_folder, job_state, plan_figures
+from .manifest import (
+    IMAGE_SUFFIXES,
+    MANIFEST_NAME,
+    entry_files,
+    file_sha256,
+    read_manifest,
+    read_sweeps,
+    write_manifest,
+)
+from .plan import (
+    STAGES_DIR,
+    FigureError,
+    JobState,
+    ModelResolver,
+    Plan,
+    hub_cache_folder,
+    job_state,
+    plan_figures,
+)
 from .spec import DEFAULTS_NAME, Overrides, all_specs, load_defaults, unpinned_models
 from .sweep import SweepState, sweep_state
 
@@ -106,7 +123,9 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
                 )
         selected = full.only(set(options.only))
     entries = read_manifest(options.figures_dir)
-    states = [job_state(job, entries.get(job.file), options.figures_dir, verify_bytes) for job in selected.jobs]
+    states = needed_stages(
+        [job_state(job, entries.get(job.file), options.figures_dir, verify_bytes) for job in selected.jobs]
+    )
     if options.shard:
         pending = frozenset(s.job.key for s in states if options.force or s.state != "fresh")
         selected = selected.shard(*options.shard, pending=pending)
@@ -130,12 +149,24 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
     )
 
 
+def needed_stages(states: list[JobState]) -> list[JobState]:
+    """A first stage kept only as latents is made when an image that starts from it is; otherwise it counts as done."""
+    pending = {id(state.job.input_job) for state in states if state.state != "fresh" and state.job.input_job}
+    return [
+        JobState(s.job, "fresh") if s.job.spec.role == "stage" and id(s.job) not in pending else s for s in states
+    ]
+
+
 def unplanned_files(plan: Plan, entries: dict[str, dict], figures_dir: Path) -> list[str]:
-    planned = set(plan.files) | {
-        variant["file"] for name in plan.files for variant in entries.get(name, {}).get("variants", [])
-    }
+    planned = {file for name in plan.files for file in entry_files(entries.get(name, {"file": name}))}
     on_disk = (
-        {p.relative_to(figures_dir).as_posix() for p in figures_dir.rglob("*.webp")} if figures_dir.is_dir() else set()
+        {
+            p.relative_to(figures_dir).as_posix()
+            for p in figures_dir.rglob("*")
+            if p.suffix in IMAGE_SUFFIXES and not p.name.startswith(".") and STAGES_DIR not in p.parts
+        }
+        if figures_dir.is_dir()
+        else set()
     )
     return sorted((set(entries) | on_disk) - planned)
 
@@ -261,7 +292,7 @@ def tidy(planned: Planned, figures_dir: Path) -> int:
         leftover.unlink(missing_ok=True)
     for name in planned.unplanned:
         path = figures_dir / name
-        if path.suffix == ".webp" and path.resolve().is_relative_to(figures_dir.resolve()):
+        if path.suffix in IMAGE_SUFFIXES and path.resolve().is_relative_to(figures_dir.resolve()):
             path.unlink(missing_ok=True)
             if path.parent != figures_dir and not any(path.parent.iterdir()):
                 path.parent.rmdir()
@@ -420,10 +451,8 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
                 entry = entries.get(job.file)
                 image = folder / job.file
                 if entry and entry.get("key") == job.key and image.is_file() and file_sha256(image) == entry["sha256"]:
-                    for variant in entry.get("variants", []):
-                        write_bytes_atomic(
-                            options.figures_dir / variant["file"], (folder / variant["file"]).read_bytes()
-                        )
+                    for extra in entry_files(entry)[1:]:
+                        write_bytes_atomic(options.figures_dir / extra, (folder / extra).read_bytes())
                     write_bytes_atomic(options.figures_dir / job.file, image.read_bytes())
                     planned.entries[job.file] = entry
                     merged += 1

@@ -20,6 +20,13 @@ from .spec import sweep_id
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA = 1
+IMAGE_SUFFIXES = (".webp", ".png", ".jpg", ".avif")  # what a figures run writes (and may remove)
+
+
+def entry_files(entry: dict) -> list[str]:
+    """Every file one entry names: its image, then its smaller copies and its zoomed crop."""
+    files = [entry["file"], *(variant["file"] for variant in entry.get("variants", []))]
+    return files + ([entry["crop"]["file"]] if isinstance(entry.get("crop"), dict) else [])
 
 
 def read_manifest(figures_dir: Path) -> dict[str, dict]:

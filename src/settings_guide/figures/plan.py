@@ -19,6 +19,8 @@ from .spec import FigureSpec, SweepSpec
 
 KEY_SCHEMA = 1  # bump when the meaning of an input changes, so every image is made again
 INPUTS_DIR = "_inputs"  # input images of image-to-image comparisons; no setting slug starts with "_"
+# First stages whose output is latents (the refiner's input): a local cache, not published, not in git.
+STAGES_DIR = ".stages"
 STEPS_WHEN_UNKNOWN = 30  # for balancing shards only
 
 
@@ -127,9 +129,14 @@ class FigureJob:
     input_job: FigureJob | None = field(default=None, repr=False)
 
     @property
-    def load_key(self) -> tuple[str, str, str]:
-        """What one model load serves: the model at its revision, in this image's dtype."""
-        return (*self.source.key, self.spec.dtype)
+    def load_key(self) -> tuple[str, str, str, str]:
+        """What one model load serves: the model at its revision, in this image's dtype, with its adapter."""
+        return (*self.source.key, self.spec.dtype, adapter_key(self.spec.adapter))
+
+    @property
+    def needs_model(self) -> bool:
+        """False for images made from another image alone (the output-format measurement)."""
+        return self.spec.measure != "output-format"
 
     @property
     def steps(self) -> float:
@@ -223,7 +230,7 @@ def _connected_groups(jobs: tuple[FigureJob, ...]) -> list[list[FigureJob]]:
             group_of[find(setting(job))] = find(f"input:{job.input_job.key}")
     members: dict[str, list[FigureJob]] = {}
     for job in jobs:
-        name = f"input:{job.key}" if job.spec.role == "input" else setting(job)
+        name = f"input:{job.key}" if job.spec.role in ("input", "stage") else setting(job)
         members.setdefault(find(name), []).append(job)
     return list(members.values())
 
@@ -241,8 +248,27 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def adapter_key(adapter) -> str:
+    """An adapter as one stable string: repository, commit, weight file and how it is used; "" for none."""
+    return canonical_json(adapter.model_dump(exclude_none=True)) if adapter is not None else ""
+
+
 def job_inputs(spec: FigureSpec, source: ModelSource, input_key: str | None) -> dict[str, Any]:
     """The canonical inputs of one image: everything that changes its pixels or its file."""
+    inputs = _base_inputs(spec, source, input_key)
+    # Only what a recipe, adapter or measurement adds, so the keys of plain images stay as they were.
+    extra = {
+        "recipe": spec.recipe,
+        "upscale": spec.upscale,
+        "adapter": spec.adapter.model_dump(exclude_none=True) if spec.adapter is not None else None,
+        "applied": dict(sorted(spec.applied.items())) or None,
+        "measure": spec.measure,
+        "output": "latents" if spec.role == "stage" else None,
+    }
+    return {**inputs, **{name: value for name, value in extra.items() if value is not None}}
+
+
+def _base_inputs(spec: FigureSpec, source: ModelSource, input_key: str | None) -> dict[str, Any]:
     return {
         "key_schema": KEY_SCHEMA,
         "model": source.model,
@@ -266,6 +292,8 @@ def figure_file(spec: FigureSpec, key: str) -> str:
     """Where an image lives under figures/: stable per compared value, so pull-request diffs show changes."""
     if spec.role == "input":
         return f"{INPUTS_DIR}/{key[:16]}.{spec.format}"
+    if spec.role == "stage":
+        return f"{STAGES_DIR}/{key}.npy"
     folder = f"{spec.slug}/{spec.profile}" if spec.per_model else spec.slug
     return f"{folder}/{_file_part(spec.parameter)}-{_file_part(spec.value)}.{spec.format}"
 
@@ -321,6 +349,8 @@ class JobState:
 def job_state(job: FigureJob, entry: dict | None, figures_dir: Path, verify_bytes: bool = False) -> JobState:
     """fresh (file there, key matches), missing (no file), or stale (file there, made from other inputs)."""
     path = figures_dir / job.file
+    if job.spec.role == "stage":  # its file is named by its key and has no manifest entry
+        return JobState(job, "fresh" if path.is_file() else "missing", "" if path.is_file() else "not made yet")
     if entry is None or not path.is_file():
         return JobState(job, "missing", "not generated yet" if entry is None else "its file is missing")
     if entry.get("key") != job.key:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from ..errors import Problem, ProblemsFound, did_you_mean
 from ..settings.load import display_path, problem_in_document
 from ..settings.model import (
+    Adapter,
     ArgumentValue,
     ComparisonModel,
     HttpsUrl,
@@ -200,6 +201,17 @@ def unpinned_models(loaded: list[LoadedSetting], defaults: LoadedDefaults) -> li
             )
     for item in loaded:
         comparison = item.setting.comparison
+        adapter = comparison.adapter if comparison is not None else None
+        if adapter is not None and not COMMIT.fullmatch(adapter.revision or ""):
+            found.append(
+                Unpinned(
+                    item,
+                    ("comparison", "adapter", "revision"),
+                    ("comparison", "adapter", "model"),
+                    adapter.model,
+                    adapter.revision,
+                )
+            )
         if comparison is None or comparison.models or comparison.model in (None, d.default.model):
             continue
         if not looks_like_path(comparison.model) and not COMMIT.fullmatch(comparison.revision or ""):
@@ -255,7 +267,8 @@ def sweep_id(slug: str, profile: str | None) -> str:
 class FigureSpec:
     """Everything one image depends on, before any model is looked at."""
 
-    role: Literal["comparison", "sweep", "input"]  # sweep: an image only the sweep's chart uses
+    role: Literal["comparison", "sweep", "input", "stage"]  # sweep: an image only the sweep's chart uses;
+    # stage: a recipe's first stage whose output is latents, not a picture (kept in the stage cache)
     task: str
     model: str
     revision: str
@@ -277,6 +290,11 @@ class FigureSpec:
     profile: str | None = None  # the model profile the image belongs to; None for a comparison's own `model`
     label: str | None = None  # that model's display label, e.g. "FLUX.1 [schnell]"
     per_model: bool = False  # the comparison lists `models`: the image lives in its model's folder and tab
+    recipe: str | None = None  # "hires-fix" or "refiner": how the input (first stage) is used
+    upscale: float | None = None  # hires fix: the input image is enlarged to this spec's size (Lanczos)
+    adapter: Adapter | None = None  # loaded onto the model before this image (part of the model load)
+    applied: dict[str, Any] = field(default_factory=dict)  # values the runner applies outside the call
+    measure: str | None = None  # "output-format" or "batch-size"
     origins: dict[str, Origin | None] = field(default_factory=dict, compare=False, repr=False)
 
     def problem(self, name: str, message: str) -> Problem | None:
@@ -411,7 +429,9 @@ def _model_specs(
                 arguments[name], origins[name] = getattr(source, name), where(name)
         for name, value in source.arguments.items():
             arguments[name], origins[name] = value, where("arguments", name)
-    for name in sorted(RESERVED_ARGUMENTS & {*arguments, comparison.parameter}):
+    # A batch-size measurement compares num_images_per_prompt; the runner sets it from the value.
+    compared_names = set(comparison.names) - ({"num_images_per_prompt"} if comparison.measure == "batch-size" else set())
+    for name in sorted(RESERVED_ARGUMENTS & {*arguments, *compared_names}):
         where = origins[name] if name in arguments else at("parameter")
         problems.append(
             _problem(where, f"`{name}` is set by the figure pipeline itself; it cannot be set or compared here")
@@ -446,7 +466,7 @@ def _model_specs(
         scheduler=scheduler,
         input=input_spec(defaults, overrides) if comparison.task == IMAGE_TO_IMAGE else None,
         slug=item.slug,
-        parameter=comparison.parameter,
+        parameter=comparison.parameter_key,
         profile=None if own_model else profile_name,
         label=None if own_model else base.label,
         per_model=entry is not None,
@@ -461,7 +481,7 @@ def _model_specs(
     if declared is not None:
         sweep = SweepSpec(
             item.slug,
-            comparison.parameter,
+            comparison.parameter_key,
             tuple(declared.values),
             declared.reference,
             declared.threshold,
@@ -473,41 +493,133 @@ def _model_specs(
             ("sweep", (*sweep_at, "values", i), value) for i, value in enumerate(declared.values) if value not in values
         ]
     specs: list[FigureSpec] = []
+    names = comparison.names
     for role, value_loc, value in compared:
         changes: dict[str, Any] = {}
-        value_origins = {comparison.parameter: at("parameter"), "value": at(*value_loc)}
-        if comparison.parameter == "seed":
-            if isinstance(value, int) and value >= 0:
-                changes["seed"] = value
-        elif comparison.parameter == "scheduler":
-            if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-                changes["scheduler"] = value
+        call, applied = dict(arguments), {}
+        value_origins = {name: at("parameter") for name in names} | {"value": at(*value_loc)}
+        bad = False
+        for name, part in zip(names, value if len(names) > 1 else [value], strict=False):
+            if name == "seed":
+                bad |= not (isinstance(part, int) and not isinstance(part, bool) and part >= 0)
+                changes["seed"] = part
+            elif name == "scheduler":
+                bad |= not (isinstance(part, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part))
+                changes["scheduler"] = part
                 value_origins["scheduler"] = at(*value_loc)
-        elif comparison.parameter in SIZE_ARGUMENTS:
-            if not _bad_size(value):
-                changes[comparison.parameter] = value
-        else:
-            changes["arguments"] = {**arguments, comparison.parameter: value}
-        if not changes:
-            problems.append(_problem(at(*value_loc), _BAD_VALUE[comparison.parameter](value)))
+            elif name in SIZE_ARGUMENTS:
+                bad |= _bad_size(part)
+                changes[name] = part
+            elif name == "dtype":  # the compared precision wins over the run's --dtype
+                changes["dtype"] = part
+            elif name in RUNNER_APPLIED:
+                applied[name] = part
+            else:
+                call[name] = part
+        if bad:
+            problems.append(_problem(at(*value_loc), _BAD_VALUE[names[0]](value)))
             continue
         in_sweep = sweep if sweep is not None and value in sweep.values else None
         size = fit_size(changes.pop("width", width), changes.pop("height", height), overrides)
-        specs.append(
-            replace(
-                common,
-                **{"arguments": arguments, **changes},
-                width=size[0],
-                height=size[1],
-                role=role,
-                value=value,
-                sweep=in_sweep,
-                origins={**origins, **value_origins},
-            )
+        spec = replace(
+            common,
+            **{"arguments": call, **changes},
+            width=size[0],
+            height=size[1],
+            role=role,
+            value=value,
+            sweep=in_sweep,
+            applied=applied,
+            origins={**origins, **value_origins},
         )
+        try:
+            specs.append(_staged(spec, item, defaults, overrides))
+        except ProblemsFound as found:
+            problems += found.problems
     if problems:
         raise ProblemsFound(problems)
     return specs
+
+
+# Compared values the runner applies itself rather than passing them to the pipeline call.
+RUNNER_APPLIED = frozenset({"lora_scale", "ip_adapter_scale", "vae", "format", "num_images_per_prompt"})
+FORMAT_FILES = {"png": "png", "jpeg": "jpg", "webp": "webp", "avif": "avif"}  # value name -> file extension
+
+
+def _staged(spec: FigureSpec, item: LoadedSetting, defaults: LoadedDefaults, overrides: Overrides) -> FigureSpec:
+    """One compared image with what its recipe, adapter or measurement adds: its first stage, adapter, format."""
+    comparison = item.setting.comparison
+    adapter, recipe = comparison.adapter, comparison.recipe
+    if adapter is not None and (adapter.kind != "vae" or spec.applied.get("vae") == adapter.name):
+        spec = replace(spec, adapter=adapter)
+    if adapter is not None and adapter.kind == "controlnet":
+        # The control image is derived from the shared input image when the image is made.
+        spec = replace(spec, input=input_spec(defaults, overrides), applied={**spec.applied, "control": adapter.control})
+    elif adapter is not None and adapter.kind == "ip-adapter":
+        reference = input_spec(defaults, overrides)
+        if adapter.reference_prompt:
+            reference = replace(reference, arguments={**reference.arguments, "prompt": adapter.reference_prompt})
+        spec = replace(spec, input=reference)
+    if comparison.measure == "output-format":
+        name, _, quality = str(spec.value).partition("-")
+        # One lossless image is saved in each format: the formats' own losses are what the page shows.
+        source = replace(input_spec(defaults, overrides), format="png", quality=100)
+        return replace(
+            spec, measure="output-format", input=source, format=FORMAT_FILES[name], quality=int(quality or 100)
+        )
+    if comparison.measure == "batch-size":
+        return replace(spec, measure="batch-size")
+    if recipe is None:
+        return spec
+    if recipe.kind == "hires-fix":
+        # First stage: the same call without the compared values, at the model's native size (or --size's box).
+        first_arguments = {k: v for k, v in spec.arguments.items() if k not in (*comparison.names, "strength")}
+        native = fit_size(*_profile_size(defaults, spec.profile), overrides)
+        first = replace(_as_first_stage(spec, "input"), arguments=first_arguments, width=native[0], height=native[1])
+        enlarged = tuple(max(8, round(side * recipe.upscale / 8) * 8) for side in native)
+        return replace(
+            spec, task=IMAGE_TO_IMAGE, recipe="hires-fix", upscale=recipe.upscale, input=first,
+            width=enlarged[0], height=enlarged[1],
+        )
+    # The refiner ensemble: the base stops at denoising_end and hands its noisy latents to the refiner.
+    if recipe.refiner not in defaults.values.models:
+        raise ProblemsFound(
+            [
+                item.problem_at(
+                    ("comparison", "recipe", "refiner"),
+                    f"no model profile named {recipe.refiner!r} in {defaults.source_path}"
+                    + did_you_mean(recipe.refiner, defaults.values.models),
+                )
+            ]
+        )
+    refiner = profile_spec(defaults, recipe.refiner, overrides)
+    first = _as_first_stage(spec, "stage")
+    arguments = {k: v for k, v in spec.arguments.items() if k != "denoising_end"}
+    return replace(
+        spec,
+        task=IMAGE_TO_IMAGE,
+        recipe="refiner",
+        input=first,
+        model=refiner.model,
+        revision=refiner.revision,
+        pipeline=refiner.pipeline,
+        pipeline_is_explicit=False,
+        dtype=refiner.dtype,
+        profile=refiner.profile,
+        label=refiner.label,
+        arguments={**refiner.arguments, **arguments, "denoising_start": spec.value},
+        origins={**spec.origins, "denoising_start": spec.origins["value"], "model": refiner.origins["model"]},
+    )
+
+
+def _as_first_stage(spec: FigureSpec, role: str) -> FigureSpec:
+    """A compared image's first stage: the same model and call, made once and shared by every value it suits."""
+    return replace(spec, role=role, task=TEXT_TO_IMAGE, sweep=None, input=None, recipe=None, applied={})
+
+
+def _profile_size(defaults: LoadedDefaults, profile: str | None) -> tuple[int, int]:
+    chosen = defaults.values.models.get(profile or "") or defaults.values.default
+    return chosen.width, chosen.height
 
 
 _BAD_VALUE = {

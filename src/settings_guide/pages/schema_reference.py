@@ -49,8 +49,13 @@ def _table(node: dict[str, Any], definitions: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+READ_AS = "read as: "  # a schema node's `$comment` starting so gives the words the schema table uses for it
+
+
 def _type_text(node: dict[str, Any], definitions: dict[str, Any]) -> str:
     """What a value must be, in a contributor's words: ``list of text, up to 80 characters``."""
+    if str(node.get("$comment", "")).startswith(READ_AS):  # too nested to read well as words (a comparison value)
+        return node["$comment"].removeprefix(READ_AS)
     if "$ref" in node or "allOf" in node:
         name = _ref_name(node)
         return f"[{_words(definitions[name].get('title', name))}](#{_anchor(name)}) (a mapping)"

@@ -70,7 +70,7 @@ def _to_draft_07(node: dict[str, Any]) -> dict[str, Any]:
             value = [_to_draft_07(item) for item in value]
         elif key in _SCHEMA_MAPS:
             value = {name: _to_draft_07(item) for name, item in value.items()}
-        elif (key.startswith("$") and key != "$ref") or key == "prefixItems":
+        elif (key.startswith("$") and key not in ("$ref", "$comment")) or key == "prefixItems":
             raise ValueError(f"JSON Schema keyword {key!r} has no draft-07 form; extend _to_draft_07")
         converted[key] = value
     if "$ref" in converted and len(converted) > 1:

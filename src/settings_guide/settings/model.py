@@ -77,6 +77,22 @@ def _scalar(value: Any) -> bool | int | float | str:
     return _number_or_text(value)
 
 
+def _comparison_value(value: Any) -> int | float | str | list:
+    # A value is one plain value, a pair for a tuple argument (`original_size: [512, 512]`), or, when the
+    # comparison varies several arguments at once, a list with one such item per argument.
+    if isinstance(value, list):
+        if not 2 <= len(value) <= 3:
+            raise ValueError("a list value holds 2 or 3 items: a pair, or one item per compared argument")
+        return [_pair(item) if isinstance(item, list) else _number_or_text(item) for item in value]
+    return _number_or_text(value)
+
+
+def _pair(value: list) -> list:
+    if len(value) != 2 or any(isinstance(item, (list, dict)) for item in value):
+        raise ValueError("a pair inside a value holds exactly 2 numbers, e.g. [512, 512]")
+    return [_number(item) for item in value]
+
+
 def describe_value(value: Any) -> str:
     """How an error message names a YAML value the reader typed."""
     if value is None:
@@ -109,8 +125,18 @@ Markdown = Annotated[Text, Field(max_length=8000), AfterValidator(_safe_markdown
 Identifier = Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)]  # a Python name: argument, class
 Slug = Annotated[Text, Field(pattern=_SLUG, max_length=60)]
 Number = Annotated[int | float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
+_PLAIN_VALUE = {"type": ["number", "string"]}
+_PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 ComparisonValue = Annotated[
-    int | float | str, PlainValidator(_number_or_text), WithJsonSchema({"type": ["number", "string"]})
+    int | float | str | list,
+    PlainValidator(_comparison_value),
+    WithJsonSchema(
+        {
+            "anyOf": [_PLAIN_VALUE, {"type": "array", "items": {"anyOf": [_PLAIN_VALUE, _PAIR]}, "minItems": 2, "maxItems": 3}],
+            # How the Contributing page's schema table names it: the JSON above reads badly in words.
+            "$comment": "read as: number or text; or a list of 2 or 3 of them (a pair, or one per compared argument)",
+        }
+    ),
 ]
 ArgumentValue = Annotated[
     bool | int | float | str | list,
@@ -219,11 +245,67 @@ class _ProfileNameOrBlock:
 ModelEntry = Annotated[ComparisonModel, BeforeValidator(_profile_name), _ProfileNameOrBlock()]
 
 
+HubId = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=96)]
+FileName = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(safetensors|bin)$", max_length=120)]
+Folder = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$", max_length=120)]
+ParameterName = Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)]
+
+
+class Recipe(_Strict):
+    """A comparison made in two stages, each cached on its own (see figures/spec.py)."""
+
+    kind: Literal["hires-fix", "refiner"] = Field(
+        description="`hires-fix`: text-to-image at the model's native size, enlarged by `upscale`, then "
+        "image-to-image with the compared values. `refiner`: the base model stops at `denoising_end` and hands "
+        "its latents to the `refiner` profile, which starts there (`denoising_start`)."
+    )
+    upscale: Annotated[float, BeforeValidator(_yaml_number), Field(strict=False, ge=1.1, le=4)] | None = Field(
+        default=None, description="hires-fix: how much the first image is enlarged (Lanczos resampling, Pillow)."
+    )
+    refiner: Slug | None = Field(
+        default=None, description="refiner: the refiner's model profile in figures/defaults.yml, e.g. `sdxl-refiner`."
+    )
+
+
+class Adapter(_Strict):
+    """One adapter on the comparison's model, pinned like a model: repository, commit and weight file."""
+
+    kind: Literal["lora", "controlnet", "ip-adapter", "vae"] = Field(
+        description="`lora` (compare `lora_scale`), `controlnet` (its control image is derived from the input "
+        "image), `ip-adapter` (compare `ip_adapter_scale` against a reference image), or `vae` (a replacement "
+        "VAE, chosen by the value `vae`)."
+    )
+    name: Slug = Field(description="A short name: the LoRA's adapter name, or the `vae` value that selects it.")
+    model: HubId = Field(description="The adapter's Hub repository, e.g. `diffusers/controlnet-canny-sdxl-1.0`.")
+    revision: Annotated[Text, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=80)] | None = Field(
+        default=None,
+        description="The repository's commit (40 hex digits), so the images can be made again; "
+        "`settings-guide figures --pin` writes it.",
+    )
+    weight_name: FileName | None = Field(
+        default=None, description="lora and ip-adapter: the weight file, e.g. `ip-adapter_sdxl.safetensors`."
+    )
+    subfolder: Folder | None = Field(
+        default=None, description="ip-adapter: the folder holding the weights and its `image_encoder`."
+    )
+    control: Literal["canny"] | None = Field(
+        default=None, description="controlnet: how the control image is made from the input image (Canny edges)."
+    )
+    reference_prompt: LongText | None = Field(
+        default=None, description="ip-adapter: the prompt of the reference image, if not the shared one."
+    )
+
+
+MEASURES = ("output-format", "batch-size")
+
+
 class Comparison(_Strict):
     """Which pipeline argument the Visual Comparison varies, and over which values."""
 
-    parameter: Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)] = Field(
-        description="A pipeline call argument such as `num_inference_steps`, or `seed`, or `scheduler`."
+    parameter: ParameterName | Annotated[list[ParameterName], Field(min_length=2, max_length=3)] = Field(
+        description="A pipeline call argument such as `num_inference_steps`, or `seed`, `scheduler`, `dtype`, "
+        "`vae`, `lora_scale`, `ip_adapter_scale`, `format`; or a list of 2 or 3 arguments varied together "
+        "(each value then lists one item per argument)."
     )
     values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)] | None = Field(
         default=None,
@@ -262,6 +344,28 @@ class Comparison(_Strict):
         default=None,
         description="Numeric settings: more values to measure against a reference image, charted under the comparison.",
     )
+    recipe: Recipe | None = Field(default=None, description="A two-stage recipe: the hires fix or a refiner.")
+    adapter: Adapter | None = Field(default=None, description="An adapter the images use: LoRA, ControlNet, ...")
+    measure: Literal[MEASURES] | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="A comparison that measures: `output-format` (one image saved in each `format`, with its file "
+        "size) or `batch-size` (seconds per image and peak memory for each `num_images_per_prompt`).",
+    )
+    ranges_apply: bool = Field(
+        default=True,
+        description="false when the compared values are another quantity than the `ranges` describe (the hires "
+        "fix compares its second pass's strength), so they are not checked against them.",
+    )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The compared arguments: one, or the several a list `parameter` varies together."""
+        return tuple(self.parameter) if isinstance(self.parameter, list) else (self.parameter,)
+
+    @property
+    def parameter_key(self) -> str:
+        """The compared arguments as one name, ``a+b`` for several: in file names, captions and the manifest."""
+        return "+".join(self.names)
 
     def values_for(self, entry: ComparisonModel | None) -> list:
         """The values one model shows: its own, else the comparison's."""

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..errors import did_you_mean
 from .model import TOOLS, LoadedSetting, Setting, ToolRow
+from .recipe_rules import check_comparison_kinds
 
 Finding = tuple[tuple, str]  # (location inside the file, message)
 
@@ -119,6 +120,7 @@ def _check_comparison(setting: Setting) -> Iterator[Finding]:
     at = ("comparison",)
     if comparison.values is not None:
         yield from _check_values(setting, comparison.values, (*at, "values"))
+    yield from check_comparison_kinds(comparison)
     if comparison.models is None:
         if comparison.values is None:
             yield (*at, "values"), "list the values to compare (2 to 8), or compare on several `models`"
@@ -133,8 +135,9 @@ def _check_comparison(setting: Setting) -> Iterator[Finding]:
         )
     if comparison.revision is not None and comparison.model is None:
         yield (*at, "revision"), "`revision` pins the comparison's own `model`; set `model` too"
-    if comparison.parameter in comparison.arguments:
-        yield (*at, "arguments", comparison.parameter), "this argument is the one being compared; remove it here"
+    for name in comparison.names:
+        if name in comparison.arguments:
+            yield (*at, "arguments", name), "this argument is the one being compared; remove it here"
 
 
 def _check_models(setting: Setting) -> Iterator[Finding]:
@@ -156,8 +159,9 @@ def _check_models(setting: Setting) -> Iterator[Finding]:
             yield from _check_values(setting, entry.values, (*at, "values"))
         elif comparison.values is None:
             yield (*at,), f"{entry.profile} has no values to show: give it `values`, or the comparison `values`"
-        if comparison.parameter in entry.arguments:
-            yield (*at, "arguments", comparison.parameter), "this argument is the one being compared; remove it here"
+        for name in comparison.names:
+            if name in entry.arguments:
+                yield (*at, "arguments", name), "this argument is the one being compared; remove it here"
         sweep = comparison.sweep_for(entry)
         if sweep is not None:
             where = (*at, "sweep") if entry.has_own_sweep else ("comparison", "sweep")
@@ -166,11 +170,18 @@ def _check_models(setting: Setting) -> Iterator[Finding]:
 
 def _check_values(setting: Setting, values: list, loc: tuple) -> Iterator[Finding]:
     seen: set = set()
+    comparison = setting.comparison
     for index, value in enumerate(values):
         value_loc = (*loc, index)
-        if value in seen:
+        hashable = repr(value)
+        if hashable in seen:
             yield value_loc, f"{value!r} is compared twice"
-        seen.add(value)
+        seen.add(hashable)
+        # Lists (pairs, several arguments), runner-chosen dtypes and formats are checked in recipe_rules.
+        if isinstance(value, list) or len(comparison.names) > 1 or not comparison.ranges_apply:
+            continue
+        if comparison.names[0] in ("dtype", "vae", "format"):
+            continue
         problems = list(_check_type(setting, value, value_loc))
         yield from problems
         if problems or not setting.ranges:
@@ -195,11 +206,11 @@ def _check_sweep(setting: Setting, sweep, at: tuple) -> Iterator[Finding]:
             f"a sweep measures numeric settings only, and this one's value_type is {setting.value_type!r}; remove `sweep`",
         )
         return
-    if comparison.parameter in _UNSWEEPABLE:
+    if comparison.parameter_key in _UNSWEEPABLE:
         yield (
             at,
-            f"a sweep compares images of the same {_UNSWEEPABLE[comparison.parameter]}, so it cannot vary "
-            f"`{comparison.parameter}`; remove `sweep`",
+            f"a sweep compares images of the same {_UNSWEEPABLE[comparison.parameter_key]}, so it cannot vary "
+            f"`{comparison.parameter_key}`; remove `sweep`",
         )
         return
     low, high = (setting.ranges[0].min, setting.ranges[-1].max) if setting.ranges else (None, None)
