@@ -152,9 +152,7 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
 def needed_stages(states: list[JobState]) -> list[JobState]:
     """A first stage kept only as latents is made when an image that starts from it is; otherwise it counts as done."""
     pending = {id(state.job.input_job) for state in states if state.state != "fresh" and state.job.input_job}
-    return [
-        JobState(s.job, "fresh") if s.job.spec.role == "stage" and id(s.job) not in pending else s for s in states
-    ]
+    return [JobState(s.job, "fresh") if s.job.spec.role == "stage" and id(s.job) not in pending else s for s in states]
 
 
 def unplanned_files(plan: Plan, entries: dict[str, dict], figures_dir: Path) -> list[str]:
@@ -381,7 +379,8 @@ def unchanged_comparisons(planned: Planned) -> list[str]:
     """A line per set of compared values whose current images are identical, at the file and line of the value."""
     from .no_effect import unchanged_values
 
-    jobs = {state.job.file: state.job for state in planned.states}
+    # A batch-size measurement shows the same first image at every batch size on purpose.
+    jobs = {state.job.file: state.job for state in planned.states if state.job.spec.measure != "batch-size"}
     current = [
         entry for file, job in jobs.items() if (entry := planned.entries.get(file)) and entry.get("key") == job.key
     ]

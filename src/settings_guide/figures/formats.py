@@ -14,9 +14,11 @@ import difflib
 import io
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image, features
+if TYPE_CHECKING:
+    import numpy as np
+# Pillow is imported where images are made: parse_format also checks setting files, which needs no Pillow.
 
 # name in a comparison value -> (Pillow format, extension, MIME type, label, what Pillow needs)
 _FORMATS = {
@@ -83,6 +85,8 @@ def parse_format(value: str) -> OutputFormat:
 
 
 def unsupported_reason(fmt: OutputFormat) -> str | None:
+    from PIL import Image, features
+
     """Why this Pillow cannot write ``fmt``, or None when it can."""
     kind, feature = _FORMATS[fmt.name][4]
     available = features.check_codec(feature) if kind == "codec" else features.check_module(feature)
@@ -99,6 +103,9 @@ def format_supported(fmt: OutputFormat) -> bool:
 
 
 def encode_as(pixels: np.ndarray, fmt: OutputFormat) -> bytes:
+    import numpy as np
+    from PIL import Image
+
     """An (H, W, 3) uint8 image as the bytes of a ``fmt`` file: deterministic, without metadata."""
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ValueError(f"encode_as needs an (H, W, 3) uint8 array, got {pixels.dtype} {pixels.shape}")
@@ -136,6 +143,8 @@ def zoomed_crop(
         raise ValueError(
             f"zoomed_crop: centre {centre} must be fractions from 0 to 1, width_fraction in (0, 1], zoom >= 1"
         )
+    from PIL import Image
+
     with Image.open(io.BytesIO(data)) as opened:
         image = opened.convert("RGB")
     width, height = image.size

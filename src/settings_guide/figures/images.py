@@ -16,6 +16,10 @@ VARIANT_WIDTHS = (320, 640)
 class ImageRefused(Exception):
     """The pipeline returned something that must not be published as a figure."""
 
+    def __init__(self, message: str, kind: str = "refused"):
+        super().__init__(message)
+        self.kind = kind  # "nan", "black", "flat" or "refused": a precision comparison shows nan and black
+
 
 def to_8bit(pixels: np.ndarray) -> np.ndarray:
     """A float image in [0, 1] (height × width × channels) as 8-bit values, refusing unusable ones.
@@ -27,16 +31,20 @@ def to_8bit(pixels: np.ndarray) -> np.ndarray:
         share = float(np.mean(~np.isfinite(pixels)))
         raise ImageRefused(
             f"{share:.0%} of its pixels are NaN or infinite (typically an fp16 VAE overflow); "
-            "try --dtype bf16 or fp32, or a VAE fixed for fp16"
+            "try --dtype bf16 or fp32, or a VAE fixed for fp16",
+            "nan",
         )
     values = (np.clip(pixels, 0.0, 1.0) * 255.0).round().astype(np.uint8)
     if values.max() <= BLACK_LEVEL:
         raise ImageRefused(
             "it is all black (the safety checker blanks flagged images; an fp16 VAE overflow "
-            "also gives black); check the prompt, or try --dtype bf16 or fp32"
+            "also gives black); check the prompt, or try --dtype bf16 or fp32",
+            "black",
         )
     if values.min() == values.max():
-        raise ImageRefused(f"it is one flat colour (every value {int(values.min())}/255); the model output is broken")
+        raise ImageRefused(
+            f"it is one flat colour (every value {int(values.min())}/255); the model output is broken", "flat"
+        )
     return values
 
 
@@ -50,6 +58,8 @@ def encode_variants(values: np.ndarray, image_format: str, quality: int) -> list
     """Downscaled copies (width, height, bytes) for every VARIANT_WIDTHS narrower than the image."""
     height, width = values.shape[:2]
     variants = []
+    if image_format != "webp":  # a lossless source image is read by the figure run, not served in sizes
+        return variants
     for target in VARIANT_WIDTHS:
         if target < width:
             size = (target, max(1, round(height * target / width)))
@@ -60,8 +70,11 @@ def encode_variants(values: np.ndarray, image_format: str, quality: int) -> list
 
 def encode_image(values: np.ndarray, image_format: str, quality: int) -> bytes:
     """Encode 8-bit pixels; the same pixels and settings give the same bytes."""
-    if image_format != "webp":
-        raise ValueError(f"unsupported image format {image_format!r}")
     buffer = io.BytesIO()
-    Image.fromarray(values).save(buffer, format="WEBP", quality=quality)
+    if image_format == "webp":
+        Image.fromarray(values).save(buffer, format="WEBP", quality=quality)
+    elif image_format == "png":  # lossless: the source the output-format comparison saves in each format
+        Image.fromarray(values).save(buffer, format="PNG")
+    else:
+        raise ValueError(f"unsupported image format {image_format!r}")
     return buffer.getvalue()

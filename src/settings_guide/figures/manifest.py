@@ -23,8 +23,19 @@ MANIFEST_SCHEMA = 1
 IMAGE_SUFFIXES = (".webp", ".png", ".jpg", ".avif")  # what a figures run writes (and may remove)
 
 
+# Results a precision comparison records instead of an image (see figures/measured.py): shown, labelled.
+SHOWN_FAILURES = ("nan", "black")
+
+
+def has_image(entry: dict) -> bool:
+    """False for an entry that records a shown failure instead of a file."""
+    return entry.get("result") not in SHOWN_FAILURES
+
+
 def entry_files(entry: dict) -> list[str]:
     """Every file one entry names: its image, then its smaller copies and its zoomed crop."""
+    if not has_image(entry):
+        return []
     files = [entry["file"], *(variant["file"] for variant in entry.get("variants", []))]
     return files + ([entry["crop"]["file"]] if isinstance(entry.get("crop"), dict) else [])
 
@@ -101,9 +112,9 @@ def image_entry(
     call: dict[str, Any],
     run: dict[str, Any],
     seconds: float,
-    width: int,
-    height: int,
-    sha256: str,
+    width: int | None,
+    height: int | None,
+    sha256: str | None,
     batch_seeds: list[int] | None,
 ) -> dict[str, Any]:
     """The manifest entry of one image just written; ``run`` holds the run-wide facts (device, versions...)."""

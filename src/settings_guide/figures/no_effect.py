@@ -100,4 +100,4 @@ def _first_per_value(entries: list[dict]) -> list[dict]:
 
 
 def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    return tuple(map(_hashable, value)) if isinstance(value, list) else value  # pairs nest one level

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ProblemsFound
+from .manifest import has_image
 from .spec import FigureSpec, SweepSpec
 
 KEY_SCHEMA = 1  # bump when the meaning of an input changes, so every image is made again
@@ -295,7 +296,15 @@ def figure_file(spec: FigureSpec, key: str) -> str:
     if spec.role == "stage":
         return f"{STAGES_DIR}/{key}.npy"
     folder = f"{spec.slug}/{spec.profile}" if spec.per_model else spec.slug
-    return f"{folder}/{_file_part(spec.parameter)}-{_file_part(spec.value)}.{spec.format}"
+    parameter = spec.parameter.replace("+", "-")  # several compared arguments: names hold no "-"
+    return f"{folder}/{_file_part(parameter)}-{_file_part(_flat(spec.value))}.{spec.format}"
+
+
+def _flat(value: Any) -> Any:
+    """A list value as file-name text: pairs as ``32x32``, items joined by ``-`` (``32x32-16x0``)."""
+    if not isinstance(value, list):
+        return value
+    return "-".join("x".join(map(str, item)) if isinstance(item, list) else str(item) for item in value)
 
 
 def _file_part(value: Any) -> str:
@@ -351,6 +360,8 @@ def job_state(job: FigureJob, entry: dict | None, figures_dir: Path, verify_byte
     path = figures_dir / job.file
     if job.spec.role == "stage":  # its file is named by its key and has no manifest entry
         return JobState(job, "fresh" if path.is_file() else "missing", "" if path.is_file() else "not made yet")
+    if entry is not None and not has_image(entry) and entry.get("key") == job.key:
+        return JobState(job, "fresh")  # a precision that broke the image: its labelled result is the figure
     if entry is None or not path.is_file():
         return JobState(job, "missing", "not generated yet" if entry is None else "its file is missing")
     if entry.get("key") != job.key:

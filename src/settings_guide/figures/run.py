@@ -27,8 +27,18 @@ from PIL import Image  # noqa: E402
 
 from ..atomic import write_bytes_atomic  # noqa: E402
 from ..errors import Problem, ProblemsFound, did_you_mean  # noqa: E402
+from .adapters import (  # noqa: E402
+    apply_values,
+    control_image,
+    controlnet_class,
+    enlarged,
+    latents_bytes,
+    load_adapter,
+    load_latents,
+)
 from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
 from .manifest import image_entry, write_manifest  # noqa: E402
+from .measured import save_in_format, shown_failure  # noqa: E402
 from .memory import choose_offload, model_size  # noqa: E402
 from .no_effect import ignored_arguments  # noqa: E402
 from .plan import FigureError, FigureJob, ModelSource, canonical_json, first_line  # noqa: E402
@@ -39,6 +49,17 @@ diffusers.utils.logging.disable_progress_bar()
 
 TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 MAX_BATCH = 4  # images sharing every argument but the seed go through one call (seed comparisons)
+FIRST_STAGES = ("input", "stage")  # made before the images that start from them
+TUPLE_ARGUMENTS = frozenset(
+    {
+        "original_size",
+        "target_size",
+        "crops_coords_top_left",
+        "negative_original_size",
+        "negative_target_size",
+        "negative_crops_coords_top_left",
+    }
+)
 
 
 def _dtype_keyword() -> str:
@@ -107,6 +128,13 @@ def task_class(cls, task: str):
     return AUTO_IMAGE2IMAGE_PIPELINES_MAPPING.get(family) if family else None
 
 
+def job_class(cls, job: FigureJob):
+    """The class that makes ``job``'s image from a model loaded as ``cls``: its task's, or its ControlNet variant."""
+    if job.spec.adapter is not None and job.spec.adapter.kind == "controlnet":
+        return controlnet_class(cls)
+    return task_class(cls, job.spec.task)
+
+
 def check_pipeline_calls(jobs: list[FigureJob]) -> None:
     """Every argument must be one the pipeline's ``__call__`` names; raises ProblemsFound (file:line) otherwise."""
     problems: set[Problem] = set()
@@ -120,6 +148,8 @@ def check_pipeline_calls(jobs: list[FigureJob]) -> None:
             cli_errors.append(message)
 
     for job in jobs:
+        if not job.needs_model:
+            continue
         spec, name = job.spec, job.source.pipeline
         cls = pipeline_class(name)
         if cls is None:
@@ -130,9 +160,10 @@ def check_pipeline_calls(jobs: list[FigureJob]) -> None:
                 + did_you_mean(name, [n for n in dir(diffusers) if n.endswith("Pipeline")]),
             )
             continue
-        target = task_class(cls, spec.task)
+        target = job_class(cls, job)
         if target is None:
-            report(job, "task", f"{name} has no image-to-image variant in diffusers; name one with `pipeline:`")
+            kind = "ControlNet" if spec.adapter is not None and spec.adapter.kind == "controlnet" else "image-to-image"
+            report(job, "task", f"{name} has no {kind} variant in diffusers; name one with `pipeline:`")
             continue
         accepted = call_parameters(target)
         for argument in spec.arguments:
@@ -199,7 +230,7 @@ def fetch_models(jobs: list[FigureJob]) -> tuple[dict[ModelKey, str], dict[Model
     """
     folders: dict[ModelKey, str] = {}
     failures: dict[ModelKey, str] = {}
-    for source in {job.source.key: job.source for job in jobs}.values():
+    for source in {job.source.key: job.source for job in jobs if job.needs_model}.values():
         if source.local_path:
             folders[source.key] = source.local_path
             continue
@@ -265,7 +296,7 @@ class Pipelines:
                 raise ModelUnavailable(self.failed[wanted]) from None
             self.loads += 1
             self._loaded, self._by_class, self.warm = wanted, {type(pipe): pipe}, set()
-        target = task_class(pipeline_class(source.pipeline), job.spec.task)
+        target = job_class(pipeline_class(source.pipeline), job)
         if target not in self._by_class:
             base = next(iter(self._by_class.values()))
             pipe = target.from_pipe(base, **{_DTYPE_KEYWORD: dtype})  # without a dtype it casts shared weights to fp32
@@ -280,6 +311,11 @@ class Pipelines:
         free = torch.cuda.mem_get_info()[0] if self.device == "cuda" else None
         mode, _ = choose_offload(self.offload, self.device, model_size(Path(folder), dtype), free)
         pipe = pipeline_class(source.pipeline).from_pretrained(folder, **{_DTYPE_KEYWORD: TORCH_DTYPES[dtype]})
+        adapter = job.spec.adapter
+        if adapter is not None:  # part of the load: another adapter (or none) loads the model afresh
+            controlnet = load_adapter(pipe, adapter, TORCH_DTYPES[dtype])
+            if controlnet is not None:
+                pipe = controlnet_class(type(pipe)).from_pipe(pipe, controlnet=controlnet)
         if mode == "model":
             pipe.enable_model_cpu_offload(device=self.device)  # each component moves in for its turn
         elif mode == "sequential":
@@ -354,17 +390,18 @@ def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJo
         enumerate(jobs),
         key=lambda pair: (
             models[pair[1].load_key],
-            pair[1].spec.role != "input",
+            pair[1].spec.role not in FIRST_STAGES,
             pair[0],
         ),
     )
     groups: dict[tuple, list[list[FigureJob]]] = {}
     for _, job in ordered:
         # A sweep image's seconds are charted: it runs alone rather than sharing a call's time.
-        together = job.file if job.spec.sweep is not None else canonical_json({**job.inputs, "seed": None})
+        alone = job.spec.sweep is not None or job.spec.measure or job.spec.role == "stage"
+        together = job.file if alone else canonical_json({**job.inputs, "seed": None})
         signature = (
             models[job.load_key],
-            job.spec.role != "input",
+            job.spec.role not in FIRST_STAGES,
             together,
         )
         runs = groups.setdefault(signature, [[]])
@@ -382,11 +419,33 @@ def call_arguments(pipe, job: FigureJob, figures_dir: Path) -> tuple[dict[str, A
         if name in accepted:  # image-to-image pipelines take the size of their input image instead
             arguments[name] = value
     recorded = dict(arguments)
+    for name in TUPLE_ARGUMENTS & set(arguments):  # SDXL adds these to tuples: a YAML list would not add
+        arguments[name] = tuple(arguments[name])
+    spec = job.spec
     if job.input_job is not None:
-        with Image.open(figures_dir / job.input_job.file) as image:
-            arguments["image"] = image.convert("RGB")
+        path = figures_dir / job.input_job.file
         recorded["image"] = job.input_job.file
-    arguments["output_type"] = recorded["output_type"] = "np"  # floats: NaN stays visible to the checks
+        if spec.recipe == "refiner":
+            arguments["image"] = load_latents(path)  # the base's unfinished latents, not a picture
+            recorded["image"] = "latents of the first stage"
+        else:
+            with Image.open(path) as image:
+                picture = image.convert("RGB")
+            if spec.recipe == "hires-fix":
+                picture = enlarged(picture, spec.width, spec.height)
+                recorded["image"] = f"{job.input_job.file}, enlarged to {spec.width}x{spec.height} (Lanczos)"
+            if "control" in spec.applied:
+                arguments["image"] = control_image(picture, spec.applied["control"])
+                recorded["image"] = f"{spec.applied['control']} edges of {job.input_job.file}"
+            elif spec.adapter is not None and spec.adapter.kind == "ip-adapter":
+                arguments["ip_adapter_image"] = picture
+                recorded["ip_adapter_image"] = recorded.pop("image")
+            else:
+                arguments["image"] = picture
+    if spec.measure == "batch-size":
+        recorded["num_images_per_prompt"] = spec.applied["num_images_per_prompt"]  # _measure_batch passes it
+    # Floats keep NaN visible to the checks; a first stage hands on latents.
+    arguments["output_type"] = recorded["output_type"] = "latent" if spec.role == "stage" else "np"
     return arguments, recorded
 
 
@@ -487,21 +546,31 @@ def generate(
 
 def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, entries: dict, run_facts: dict):
     first = batch[0]
+    if not first.needs_model:  # saved from its input image alone
+        return [_save_format(job, figures_dir, entries) for job in batch]
+    peak: int | None = None
     try:
         pipe = pipelines.for_job(first)
         arguments, recorded = call_arguments(pipe, first, figures_dir)
+        apply_values(pipe, first.spec.applied, first.spec.adapter)
         seeds = [job.spec.seed for job in batch]
         with scheduler_swapped(pipe, first.spec.scheduler):
             if id(pipe) not in pipelines.warm:  # before every model's first timed image
                 warm_up(pipe, arguments)
             call_seeds: list[list[int]] = []  # per image, the seeds of the call that made it
+            if first.spec.role == "stage":
+                return [_make_stage(pipe, first, arguments, figures_dir)]
+            if first.spec.measure == "batch-size":
+                results, peak = _measure_batch(pipe, first, arguments, pipelines.device)
+                call_seeds = [[first.spec.seed]]
+            else:
 
-            def call(start: int, n: int):
-                results = call_pipeline(pipe, arguments, seeds[start : start + n])
-                call_seeds.extend([seeds[start : start + n]] * n)
-                return results
+                def call(start: int, n: int):
+                    results = call_pipeline(pipe, arguments, seeds[start : start + n])
+                    call_seeds.extend([seeds[start : start + n]] * n)
+                    return results
 
-            results = call_with_retries(call, len(batch), lambda: enable_vae_slicing(pipe))
+                results = call_with_retries(call, len(batch), lambda: enable_vae_slicing(pipe))
         pipelines.warm.add(id(pipe))
     except ModelUnavailable as unavailable:
         return [Outcome(job, False, message=str(unavailable), model_failed=True) for job in batch]
@@ -514,12 +583,31 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
         return [Outcome(job, False, message=reason) for job in batch]
     outcomes = []
     for job, (pixels, seconds, flagged), shared in zip(batch, results, call_seeds, strict=True):
+        run = {
+            **run_facts,
+            "pipeline": type(pipe).__name__,
+            "dtype": job.spec.dtype,
+            "revision": pipelines.resolved_revision(job.source),
+            "offload": pipelines.offloaded.get(job.load_key, "none"),
+        }
+        measured = {}
+        if job.spec.measure == "batch-size":
+            measured = {"batch_size": job.spec.applied["num_images_per_prompt"], "peak_memory_bytes": peak}
         try:
             if flagged:
                 raise ImageRefused("the safety checker flagged it and blanked the image")
             values = to_8bit(pixels)
         except ImageRefused as refused:
-            outcomes.append(Outcome(job, False, seconds, f"refused: {refused}"))
+            shown = shown_failure(job, refused)
+            if shown is None:
+                outcomes.append(Outcome(job, False, seconds, f"refused: {refused}"))
+                continue
+            # A precision that breaks the image is a result worth showing: recorded, labelled, no file.
+            entries[job.file] = image_entry(
+                job, call=recorded, run=run, seconds=seconds, width=None, height=None, sha256=None, batch_seeds=shared
+            )
+            entries[job.file].update(result=refused.kind, message=shown)
+            outcomes.append(Outcome(job, True, seconds))
             continue
         data = encode_image(values, job.spec.format, job.spec.quality)
         variants = []
@@ -529,13 +617,6 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             variants.append({"file": name, "width": width, "height": height})
         # The full image and its manifest entry come last: an entry never names a missing file.
         write_bytes_atomic(figures_dir / job.file, data)
-        run = {
-            **run_facts,
-            "pipeline": type(pipe).__name__,
-            "dtype": job.spec.dtype,
-            "revision": pipelines.resolved_revision(job.source),
-            "offload": pipelines.offloaded.get(job.load_key, "none"),
-        }
         entries[job.file] = image_entry(
             job,
             call=recorded,
@@ -546,7 +627,51 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             sha256=hashlib.sha256(data).hexdigest(),
             batch_seeds=shared,
         )
+        entries[job.file].update(measured)
         if variants:
             entries[job.file]["variants"] = variants
         outcomes.append(Outcome(job, True, seconds))
     return outcomes
+
+
+def _make_stage(pipe, job: FigureJob, arguments: dict[str, Any], figures_dir: Path) -> Outcome:
+    """A recipe's first stage: its latents go to the stage cache, for the second stage to start from."""
+    started = time.perf_counter()
+    output = pipe(**arguments, generator=torch.Generator("cpu").manual_seed(job.spec.seed))
+    write_bytes_atomic(figures_dir / job.file, latents_bytes(output.images))
+    return Outcome(job, True, time.perf_counter() - started)
+
+
+def _measure_batch(pipe, job: FigureJob, arguments: dict[str, Any], device: str):
+    """One call making ``num_images_per_prompt`` images: its first image, seconds per image and peak memory."""
+    size = int(job.spec.applied["num_images_per_prompt"])
+    seeds = [job.spec.seed + index for index in range(size)]  # one generator per image, as for seeds
+    if device == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    results = call_pipeline(pipe, arguments, seeds)
+    # Peak memory is the CUDA allocator's; the CPU has no per-call peak to read, so none is recorded there.
+    peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
+    return results[:1], peak
+
+
+def _save_format(job: FigureJob, figures_dir: Path, entries: dict) -> Outcome:
+    """The output-format comparison: its input image saved in the job's format, with a zoomed crop."""
+    started = time.perf_counter()
+    try:
+        facts = save_in_format(job, figures_dir)
+    except (OSError, ValueError) as error:
+        return Outcome(job, False, message=f"{type(error).__name__}: {first_line(error)}")
+    seconds = time.perf_counter() - started
+    entries[job.file] = {
+        "file": job.file,
+        "role": job.spec.role,
+        "key": job.key,
+        "inputs": job.inputs,
+        "setting": job.spec.slug,
+        "parameter": job.spec.parameter,
+        "value": job.spec.value,
+        "seconds": round(seconds, 2),
+        **facts,
+    }
+    return Outcome(job, True, seconds)

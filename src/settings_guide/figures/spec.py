@@ -30,6 +30,7 @@ from ..settings.model import (
     Text,
 )
 from ..settings.yaml_reader import PlainScalar, YamlReadError, read_yaml
+from .formats import parse_format
 
 DEFAULTS_NAME = "defaults.yml"
 DTYPES = ("bf16", "fp16", "fp32")
@@ -430,7 +431,9 @@ def _model_specs(
         for name, value in source.arguments.items():
             arguments[name], origins[name] = value, where("arguments", name)
     # A batch-size measurement compares num_images_per_prompt; the runner sets it from the value.
-    compared_names = set(comparison.names) - ({"num_images_per_prompt"} if comparison.measure == "batch-size" else set())
+    compared_names = set(comparison.names) - (
+        {"num_images_per_prompt"} if comparison.measure == "batch-size" else set()
+    )
     for name in sorted(RESERVED_ARGUMENTS & {*arguments, *compared_names}):
         where = origins[name] if name in arguments else at("parameter")
         problems.append(
@@ -543,7 +546,6 @@ def _model_specs(
 
 # Compared values the runner applies itself rather than passing them to the pipeline call.
 RUNNER_APPLIED = frozenset({"lora_scale", "ip_adapter_scale", "vae", "format", "num_images_per_prompt"})
-FORMAT_FILES = {"png": "png", "jpeg": "jpg", "webp": "webp", "avif": "avif"}  # value name -> file extension
 
 
 def _staged(spec: FigureSpec, item: LoadedSetting, defaults: LoadedDefaults, overrides: Overrides) -> FigureSpec:
@@ -554,18 +556,24 @@ def _staged(spec: FigureSpec, item: LoadedSetting, defaults: LoadedDefaults, ove
         spec = replace(spec, adapter=adapter)
     if adapter is not None and adapter.kind == "controlnet":
         # The control image is derived from the shared input image when the image is made.
-        spec = replace(spec, input=input_spec(defaults, overrides), applied={**spec.applied, "control": adapter.control})
+        spec = replace(
+            spec, input=input_spec(defaults, overrides), applied={**spec.applied, "control": adapter.control}
+        )
     elif adapter is not None and adapter.kind == "ip-adapter":
         reference = input_spec(defaults, overrides)
         if adapter.reference_prompt:
             reference = replace(reference, arguments={**reference.arguments, "prompt": adapter.reference_prompt})
         spec = replace(spec, input=reference)
     if comparison.measure == "output-format":
-        name, _, quality = str(spec.value).partition("-")
+        saved_as = parse_format(str(spec.value))
         # One lossless image is saved in each format: the formats' own losses are what the page shows.
         source = replace(input_spec(defaults, overrides), format="png", quality=100)
         return replace(
-            spec, measure="output-format", input=source, format=FORMAT_FILES[name], quality=int(quality or 100)
+            spec,
+            measure="output-format",
+            input=source,
+            format=saved_as.extension.lstrip("."),
+            quality=saved_as.quality or 100,
         )
     if comparison.measure == "batch-size":
         return replace(spec, measure="batch-size")
@@ -578,8 +586,13 @@ def _staged(spec: FigureSpec, item: LoadedSetting, defaults: LoadedDefaults, ove
         first = replace(_as_first_stage(spec, "input"), arguments=first_arguments, width=native[0], height=native[1])
         enlarged = tuple(max(8, round(side * recipe.upscale / 8) * 8) for side in native)
         return replace(
-            spec, task=IMAGE_TO_IMAGE, recipe="hires-fix", upscale=recipe.upscale, input=first,
-            width=enlarged[0], height=enlarged[1],
+            spec,
+            task=IMAGE_TO_IMAGE,
+            recipe="hires-fix",
+            upscale=recipe.upscale,
+            input=first,
+            width=enlarged[0],
+            height=enlarged[1],
         )
     # The refiner ensemble: the base stops at denoising_end and hands its noisy latents to the refiner.
     if recipe.refiner not in defaults.values.models:

@@ -132,7 +132,10 @@ ComparisonValue = Annotated[
     PlainValidator(_comparison_value),
     WithJsonSchema(
         {
-            "anyOf": [_PLAIN_VALUE, {"type": "array", "items": {"anyOf": [_PLAIN_VALUE, _PAIR]}, "minItems": 2, "maxItems": 3}],
+            "anyOf": [
+                _PLAIN_VALUE,
+                {"type": "array", "items": {"anyOf": [_PLAIN_VALUE, _PAIR]}, "minItems": 2, "maxItems": 3},
+            ],
             # How the Contributing page's schema table names it: the JSON above reads badly in words.
             "$comment": "read as: number or text; or a list of 2 or 3 of them (a pair, or one per compared argument)",
         }

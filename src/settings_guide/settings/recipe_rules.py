@@ -6,16 +6,15 @@ relies on these holding, so a broken recipe is reported at its line before anyth
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from ..figures.formats import parse_format
 from .model import Comparison
 
 Finding = tuple[tuple, str]
 
 DTYPES = ("fp32", "bf16", "fp16")
 STOCK_VAE = "stock"  # the `vae` value that keeps the model's own VAE
-FORMAT_VALUE = re.compile(r"png|(jpeg|webp|avif)-([0-9]{1,3})")
 MAX_BATCH = 16
 # Which adapter a runner-applied parameter needs.
 ADAPTER_PARAMETERS = {"lora_scale": "lora", "ip_adapter_scale": "ip-adapter", "vae": "vae"}
@@ -137,11 +136,9 @@ def _check_measure(comparison: Comparison) -> Iterator[Finding]:
         return
     for value_loc, value in _values(comparison):
         if comparison.measure == "output-format":
-            match = FORMAT_VALUE.fullmatch(str(value))
-            if not match or (match.group(2) and not 1 <= int(match.group(2)) <= 100):
-                yield (
-                    value_loc,
-                    f"a format is `png` or a name and a quality from 1 to 100: `jpeg-90`, `webp-80`, `avif-60`; got {value!r}",
-                )
+            try:
+                parse_format(str(value))
+            except ValueError as error:
+                yield value_loc, str(error)
         elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BATCH:
             yield value_loc, f"a batch size is a whole number from 1 to {MAX_BATCH}, got {value!r}"
