@@ -9,12 +9,14 @@ with a line per model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ProblemsFound
 from ..pages.automatic1111 import automatic1111_parameters
 from ..pages.figure_slots import (
+    BatchChart,
     FigureSlot,
     ModelFigures,
     PageFigures,
@@ -27,7 +29,7 @@ from ..pages.figure_slots import (
 from ..pages.reproduce import diffusers_snippet
 from ..settings.model import ComparisonModel, LoadedSetting, ValueRange
 from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
-from .manifest import MANIFEST_NAME, read_manifest, read_sweeps
+from .manifest import MANIFEST_NAME, has_image, read_manifest, read_sweeps
 from .plan import FigureError, FigureJob, ModelResolver, job_state, plan_figures
 from .spec import DEFAULTS_NAME, IMAGE_TO_IMAGE, comparison_specs, load_defaults, sweep_id
 from .sweep import Reading, chart_description, measured_sentence, read_sweep, sweep_state
@@ -35,6 +37,8 @@ from .sweep import Reading, chart_description, measured_sentence, read_sweep, sw
 __all__ = ["MANIFEST_NAME", "figures_reader"]
 # What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
 RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
+# Inputs that the reproduction code does not write yet: a second stage, an adapter, a measurement.
+NOT_REPRODUCED = ("recipe", "adapter", "measure")
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,10 @@ def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
             label = jobs[0].spec.label if jobs and jobs[0].spec.per_model else None  # named: a tab, or one profile
             scrubber = view.scrubber(one, entries) if one is not None else None
             tabs.append(view.model_figures(item, entry, slots, made, label, scrubber))
-        return PageFigures(models=tabs, sweep=view.chart(item, measured, _sweep_values(item)))
+        made = [entries[job.file] for job in plan.jobs if job.spec.role == "comparison" and job.file in entries]
+        return PageFigures(
+            models=tabs, sweep=view.chart(item, measured, _sweep_values(item)), batch=view.batch_chart(item, made)
+        )
 
     return figures_for
 
@@ -120,7 +127,13 @@ class _View:
         return (self.figures_dir / file).relative_to(self.root).as_posix()
 
     def slot(self, caption: str, entry: dict, status: str, reason: str | None) -> FigureSlot:
+        if not has_image(entry):  # a precision that broke the image: the slot says what happened
+            return FigureSlot(
+                caption=caption, status=status, failure=str(entry.get("message", "")), stale_reason=reason
+            )
         image = self.site_path(entry["file"])
+        crop = entry.get("crop") if isinstance(entry.get("crop"), dict) else {}
+        memory = entry.get("peak_memory_bytes")
         return FigureSlot(
             caption=caption,
             status=status,
@@ -131,11 +144,18 @@ class _View:
             stale_reason=reason,
             srcset=self.srcset(entry),
             reproduce=self.reproduction(entry),
+            file_size=entry.get("size"),
+            crop=self.site_path(crop["file"]) if crop.get("file") else None,
+            crop_width=crop.get("width"),
+            crop_height=crop.get("height"),
+            peak_memory=f"{memory / 1024**3:.1f} GiB peak" if isinstance(memory, (int, float)) else None,
         )
 
     def reproduction(self, entry: dict) -> Reproduction | None:
         """The code and parameters that make ``entry``'s image again; None for entries without a recorded call."""
-        if not all(key in entry for key in RECORDED_CALL):
+        if not all(key in entry for key in RECORDED_CALL) or not has_image(entry):
+            return None
+        if any(key in (entry.get("inputs") or {}) for key in NOT_REPRODUCED):
             return None
         image = entry["call"].get("image")
         where = None
@@ -176,6 +196,7 @@ class _View:
             notes.append("Each image uses the seed in its caption.")
         if comparison.task == IMAGE_TO_IMAGE:
             notes.append("Every image starts from the same input image, made with the default model, prompt and seed.")
+        notes += recipe_notes(comparison, first)
         seconds = [entry["seconds"] for entry in made if isinstance(entry.get("seconds"), (int, float))]
         if seconds:
             notes.append(f"About {sum(seconds) / len(seconds):.1f} s per image.")
@@ -223,6 +244,37 @@ class _View:
             scrubber = self.scrubber(one, entries) if one is not None else None
             tabs.append(self.model_figures(item, entry, slots, made, label, scrubber))
         return PageFigures(models=tabs, sweep=self.chart(item, measured, _sweep_values(item)))
+
+    def batch_chart(self, item: LoadedSetting, made: list[dict]) -> BatchChart | None:
+        """The batch-size measurement's chart, once every batch size has been measured on one device."""
+        from .batch_chart import BatchPoint, batch_chart_svg, batch_sentence
+
+        if item.setting.comparison.measure != "batch-size" or not made:
+            return None
+        devices = {str(entry.get("device")) for entry in made}
+        if len(made) != len(item.setting.comparison.values or []) or len(devices) != 1:
+            return None  # seconds from different machines do not belong on one line
+        points = [
+            BatchPoint(int(e["batch_size"]), float(e["seconds"]), e.get("peak_memory_bytes"))
+            for e in sorted(made, key=lambda e: e["batch_size"])
+        ]
+        device = devices.pop()
+        model = str(made[0].get("label") or made[0].get("model"))
+        sentence = batch_sentence(points, device)
+        light, dark = (f"{item.slug}/batch-{palette}.svg" for palette in ("light", "dark"))
+        light, dark = self.site_path(light), self.site_path(dark)
+        svg_light = batch_chart_svg(points, device, model, LIGHT, sentence)
+        height = int(re.search(r'height="([0-9]+)"', svg_light).group(1))
+        return BatchChart(
+            light=light,
+            dark=dark,
+            width=WIDTH,
+            height=height,
+            alt=sentence,
+            sentence=sentence,
+            device=device,
+            files=((light, svg_light), (dark, batch_chart_svg(points, device, model, DARK, sentence))),
+        )
 
     def measured(self, item: LoadedSetting, entry, record: dict, status: str, reason: str | None) -> _Measured:
         sweep = item.setting.comparison.sweep_for(entry)
@@ -307,6 +359,36 @@ class _View:
                 (dark, sweep_chart_svg(series, DARK, alt)),
             ),
         )
+
+
+def recipe_notes(comparison, first: dict) -> list[str]:
+    """Sentences saying how a recipe's, adapter's or measurement's images were made, for the provenance line."""
+    notes = []
+    recipe, adapter = comparison.recipe, comparison.adapter
+    if recipe is not None and recipe.kind == "hires-fix":
+        notes.append(
+            f"Each image: text-to-image at the model's native size, enlarged {recipe.upscale:g}× with Lanczos "
+            "resampling (Pillow), then image-to-image at the strength in its caption."
+        )
+    if recipe is not None and recipe.kind == "refiner":
+        notes.append(
+            "Each image: the default model denoises until the denoising_end in its caption and hands its "
+            "unfinished latents to the refiner named here, which finishes the image from that point."
+        )
+    if adapter is not None:
+        weights = f", {adapter.weight_name}" if adapter.weight_name else ""
+        pinned = f" at revision {adapter.revision[:12]}" if adapter.revision else ""
+        kind = {"lora": "LoRA", "controlnet": "ControlNet", "ip-adapter": "IP-Adapter", "vae": "VAE"}[adapter.kind]
+        notes.append(f"{kind}: {adapter.model}{weights}{pinned}.")
+        if adapter.kind == "controlnet":
+            notes.append("Its control image is the Canny edge map (OpenCV) of the shared input image.")
+        if adapter.kind == "ip-adapter":
+            notes.append("Its reference image is the shared input image, made with the default model.")
+    if comparison.measure == "output-format":
+        notes.append(
+            "One image, saved losslessly, then in each format; under each, a 4× crop of the file as it decodes."
+        )
+    return notes
 
 
 def _band_of(ranges: list[ValueRange], value) -> int | None:

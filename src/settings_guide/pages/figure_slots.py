@@ -31,6 +31,12 @@ class FigureSlot:
     stale_reason: str | None = None
     srcset: tuple[tuple[str, int], ...] = ()  # (image path, width) from small to full size
     reproduce: Reproduction | None = None  # from the manifest's record of the call that made it
+    failure: str | None = None  # a precision that broke the image (NaN, black): said instead of an image
+    file_size: str | None = None  # output-format: the file's size, e.g. "182 KB"
+    crop: str | None = None  # output-format: a zoomed crop of the saved file (lossless), path inside the site
+    crop_width: int | None = None
+    crop_height: int | None = None
+    peak_memory: str | None = None  # batch-size: the call's peak GPU memory, e.g. "9.1 GiB"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,21 @@ class SweepChart:
     size: str | None = None  # e.g. "1024 × 1024"
     seed: int | None = None
     prompt: str | None = None
+    files: tuple[tuple[str, str], ...] = ()  # (path inside the site, SVG text): the build writes them
+
+
+@dataclass(frozen=True)
+class BatchChart:
+    """The batch-size measurement's chart: seconds per image and peak memory against batch size."""
+
+    light: str  # path inside the site
+    dark: str
+    width: int
+    height: int
+    alt: str
+    sentence: str
+    device: str
+    status: FigureStatus = "fresh"
     files: tuple[tuple[str, str], ...] = ()  # (path inside the site, SVG text): the build writes them
 
 
@@ -102,6 +123,7 @@ class PageFigures:
 
     models: list[ModelFigures]
     sweep: SweepChart | None = None
+    batch: BatchChart | None = None
 
     @property
     def tabbed(self) -> bool:
@@ -113,11 +135,21 @@ class PageFigures:
         return [slot for model in self.models for slot in model.slots]
 
 
-def caption_for(parameter: str, value) -> str:
-    """The caption under one image, e.g. ``num_inference_steps = 4``."""
-    if isinstance(value, str) and parameter != "scheduler":
+def caption_for(parameter: str | list[str], value) -> str:
+    """The caption under one image, e.g. ``num_inference_steps = 4``, or for several compared arguments
+    (``a+b``, or a list) ``original_size = (256, 256) · crops_coords_top_left = (0, 0)``."""
+    names = parameter if isinstance(parameter, list) else parameter.split("+")
+    if len(names) > 1 and isinstance(value, list) and len(value) == len(names):
+        return " · ".join(caption_for(name, item) for name, item in zip(names, value, strict=True))
+    name = names[0] if len(names) == 1 else "+".join(names)
+    if isinstance(value, list):  # a pair, as Python writes the tuple the pipeline gets
+        value = "(" + ", ".join(map(str, value)) + ")"
+    elif isinstance(value, str) and name not in UNQUOTED:
         value = json.dumps(value, ensure_ascii=False)  # so an empty negative prompt still shows as ""
-    return f"{parameter} = {value}"
+    return f"{name} = {value}"
+
+
+UNQUOTED = ("scheduler", "dtype", "vae", "format")  # names, not text a reader would type
 
 
 def pending_figures(comparison) -> PageFigures:

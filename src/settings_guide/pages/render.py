@@ -90,7 +90,10 @@ def render_setting_page(
         tools=TOOLS,
         source_numbers=source_numbers(item),
     )
-    files = figures.sweep.files if figures and figures.sweep else ()
+    files = (
+        *(figures.sweep.files if figures and figures.sweep else ()),
+        *(figures.batch.files if figures and figures.batch else ()),
+    )
     return RenderedPage(path=page_path(item.slug), markdown=markdown, setting=item, files=files)
 
 
