@@ -300,3 +300,105 @@ def test_tool_table_problems_name_file_line_and_column(tmp_path, description, ch
     assert old in GOOD, description
     problems = problems_for(tmp_path, {"x.yml": GOOD.replace(old, new, 1)})
     assert any(re.search(expected, problem) for problem in problems), problems
+
+
+COMPARISON = "comparison:\n  parameter: num_inference_steps\n  values: [4, 25]\n"
+
+
+def with_comparison(block: str) -> str:
+    """GOOD with its comparison block replaced (``block`` starts at `comparison:`, lines 18 on)."""
+    return GOOD.replace(COMPARISON, block)
+
+
+LORA = (
+    "  adapter:\n    kind: lora\n    name: pixel-art\n    model: nerijs/pixel-art-xl\n"
+    "    revision: 0123456789abcdef0123456789abcdef01234567\n"
+)
+
+
+@pytest.mark.parametrize(
+    "description, block, expected",
+    [
+        (
+            "hires fix without its upscale",
+            "comparison:\n  parameter: strength\n  values: [4, 25]\n  recipe:\n    kind: hires-fix\n",
+            r"^x\.yml:22:5: comparison\.recipe: the hires fix enlarges its first image: set `upscale`",
+        ),
+        (
+            "refiner recipe comparing another argument",
+            "comparison:\n  parameter: strength\n  values: [4, 25]\n  recipe:\n    kind: refiner\n    refiner: r\n",
+            r"^x\.yml:19:14: comparison\.parameter: the refiner recipe compares `denoising_end`",
+        ),
+        (
+            "unknown recipe kind",
+            "comparison:\n  parameter: strength\n  values: [4, 25]\n  recipe:\n    kind: hiresfix\n",
+            r"^x\.yml:22:11: comparison\.recipe\.kind: .*'hires-fix' or 'refiner'",
+        ),
+        (
+            "LoRA without its weight file",
+            "comparison:\n  parameter: lora_scale\n  values: [4, 25]\n" + LORA,
+            r"^x\.yml:22:5: comparison\.adapter: a lora adapter names its weight file",
+        ),
+        (
+            "lora_scale without a LoRA",
+            "comparison:\n  parameter: lora_scale\n  values: [4, 25]\n",
+            r"^x\.yml:19:14: comparison\.parameter: `lora_scale` needs an `adapter` of kind lora",
+        ),
+        (
+            "ControlNet field on a LoRA",
+            "comparison:\n  parameter: lora_scale\n  values: [4, 25]\n"
+            + LORA
+            + "    weight_name: a.safetensors\n    control: canny\n",
+            r"^x\.yml:27:14: comparison\.adapter\.control: `control` is for ControlNet adapters",
+        ),
+        (
+            "pair value for two arguments with one item",
+            "comparison:\n  parameter: [original_size, crops_coords_top_left]\n  values: [[[8, 8], [0, 0]], [[8, 8]]]\n",
+            r"^x\.yml:20:30: comparison\.values\[1\]: a list value holds 2 or 3 items: a pair, or one item per",
+        ),
+        (
+            "three arguments, two items",
+            "comparison:\n  parameter: [original_size, target_size, crops_coords_top_left]\n"
+            "  values: [[[8, 8], [8, 8], [0, 0]], [[8, 8], [0, 0]]]\n",
+            r"^x\.yml:20:38: comparison\.values\[1\]: compare original_size and target_size and crops_coords_top_left",
+        ),
+        (
+            "a pair of three numbers",
+            "comparison:\n  parameter: original_size\n  values: [[8, 8], [8, 8, 8, [1]]]\n",
+            r"^x\.yml:20:20: comparison\.values\[1\]: a list value holds 2 or 3 items",
+        ),
+        (
+            "unknown output format",
+            "comparison:\n  parameter: format\n  measure: output-format\n  values: [png, jpg-90]\n",
+            r"^x\.yml:21:17: comparison\.values\[1\]: .*did you mean 'jpeg-90'",
+        ),
+        (
+            "a dtype that does not exist",
+            "comparison:\n  parameter: dtype\n  values: [fp32, fp8]\n",
+            r"^x\.yml:20:18: comparison\.values\[1\]: a dtype is one of fp32, bf16, fp16",
+        ),
+        (
+            "format compared without the measurement",
+            "comparison:\n  parameter: format\n  values: [png, webp-80]\n",
+            r"^x\.yml:19:14: comparison\.parameter: `format` is compared by a measurement: add `measure: output-format`",
+        ),
+    ],
+)
+def test_recipe_adapter_and_pair_problems_name_file_line_and_column(tmp_path, description, block, expected):
+    problems = problems_for(tmp_path, {"x.yml": with_comparison(block)})
+    assert any(re.match(expected, problem) for problem in problems), (description, problems)
+
+
+def test_a_well_formed_recipe_adapter_and_pair_comparison_is_valid(tmp_path):
+    path = tmp_path / "x.yml"
+    path.write_text(
+        with_comparison(
+            "comparison:\n  parameter: [control_guidance_start, control_guidance_end]\n"
+            "  values: [[0.0, 1.0], [0.0, 0.5]]\n  adapter:\n    kind: controlnet\n    name: canny\n"
+            "    model: diffusers/controlnet-canny-sdxl-1.0\n"
+            "    revision: 0123456789abcdef0123456789abcdef01234567\n    control: canny\n"
+        )
+    )
+    (item,) = load_settings([path])
+    assert item.setting.comparison.names == ("control_guidance_start", "control_guidance_end")
+    assert item.setting.comparison.adapter.control == "canny"

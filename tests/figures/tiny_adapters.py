@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .tiny_models import HUB_MODELS, _clip_config, _sd_vae, add_to_cache, clip_tokenizer, snapshot_folder, tiny_sdxl
+from .tiny_models import _clip_config, _sd_vae, clip_tokenizer, snapshot_folder, tiny_sdxl
 
 # Each adapter: its Hub id and commit. Only the refiner's commit is the real one; the lead replaces
 # the placeholders (repeated digits) with researched commits, here only.
@@ -45,14 +45,8 @@ def write_snapshot(cache: Path, repo: str, commit: str, save) -> Path:
     return folder
 
 
-def build_adapter_cache(cache: Path, names=tuple(ADAPTER_REPOS), overflowing_base: bool = False) -> Path:
-    """Every named adapter, tiny, at its commit in ``ADAPTER_REPOS``; existing snapshots are kept.
-
-    ``overflowing_base``: also (re)write the tiny SDXL base at its pinned commit with ``overflowing_vae()``,
-    as the real base is: its fp16 decode overflows unless the pipeline upcasts it. Without it the base
-    (from ``build_hub_cache``) decodes fine in fp16; a test can also pass ``vae=overflowing_vae()`` to
-    ``from_pretrained`` instead.
-    """
+def build_adapter_cache(cache: Path, names=tuple(ADAPTER_REPOS)) -> Path:
+    """Every named adapter, tiny, at its commit in ``ADAPTER_REPOS``; existing snapshots are kept."""
     writers = {
         "sdxl-refiner": lambda folder: tiny_refiner().save_pretrained(folder),
         "lora": save_tiny_lora,
@@ -64,21 +58,6 @@ def build_adapter_cache(cache: Path, names=tuple(ADAPTER_REPOS), overflowing_bas
         repo, commit = ADAPTER_REPOS[name]
         if not snapshot_folder(cache, repo, commit).is_dir():
             write_snapshot(cache, repo, commit, writers[name])
-    if overflowing_base:
-        repo, commit = HUB_MODELS["sdxl"]
-        if not snapshot_folder(cache, repo, commit).is_dir():
-            pipe = tiny_sdxl()
-            pipe.vae = overflowing_vae()
-            add_to_cache(cache, repo, commit, pipe)
-        else:  # swap the VAE folder: the new one is complete before the old one goes
-            vae = snapshot_folder(cache, repo, commit) / "vae"
-            new, old = vae.with_name("vae.partial"), vae.with_name("vae.old")
-            for leftover in (new, old):  # from an interrupted build
-                shutil.rmtree(leftover, ignore_errors=True)
-            overflowing_vae().save_pretrained(new)
-            vae.rename(old)
-            new.rename(vae)
-            shutil.rmtree(old)
     return cache
 
 

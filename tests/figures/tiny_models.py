@@ -48,8 +48,8 @@ def copy_snapshot(cache: Path, repo: str, commit: str, new_commit: str) -> Path:
     return new
 
 
-def build_hub_cache(cache: Path, names=tuple(HUB_MODELS)) -> Path:
-    """Every named catalogue model, tiny, at its pinned commit."""
+def build_hub_cache(cache: Path, names=tuple(HUB_MODELS), adapters: bool = True) -> Path:
+    """Every named catalogue model, tiny, at its pinned commit; with the adapters and refiner of tiny_adapters."""
     builders = {
         "sdxl": tiny_sdxl,
         "flux-schnell": tiny_flux,
@@ -61,6 +61,10 @@ def build_hub_cache(cache: Path, names=tuple(HUB_MODELS)) -> Path:
         repo, commit = HUB_MODELS[name]
         if not snapshot_folder(cache, repo, commit).is_dir():
             add_to_cache(cache, repo, commit, builders[name]())
+    if adapters:
+        from .tiny_adapters import build_adapter_cache
+
+        build_adapter_cache(cache)
     return cache
 
 
@@ -174,8 +178,9 @@ def tiny_sdxl():
     scheduler = EulerDiscreteScheduler(
         beta_start=0.00085, beta_end=0.012, steps_offset=1, beta_schedule="scaled_linear", timestep_spacing="leading"
     )
-    torch.manual_seed(0)
-    vae = _sd_vae()
+    from .tiny_adapters import overflowing_vae
+
+    vae = overflowing_vae()  # overflows in fp16 unless upcast, as SDXL's own VAE does
     torch.manual_seed(0)
     config = _clip_config(projection_dim=32)
     tokenizer = clip_tokenizer()
@@ -327,5 +332,5 @@ if __name__ == "__main__":  # python -m tests.figures.tiny_models DIR: a cache t
     if len(sys.argv) != 2:
         sys.exit("usage: python -m tests.figures.tiny_models CACHE_DIR")
     folder = build_hub_cache(Path(sys.argv[1]).resolve())
-    print(f"tiny stand-ins of {', '.join(HUB_MODELS)} in {folder}; use them with")
+    print(f"tiny stand-ins of {', '.join(HUB_MODELS)}, its adapters and refiner in {folder}; use them with")
     print(f"  HF_HUB_CACHE={folder} HF_HUB_OFFLINE=1 make figures ARGS='--size 32x32 --device cpu'")

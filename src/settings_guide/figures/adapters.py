@@ -6,6 +6,8 @@ pinned commit, exactly as a maintainer's run would download it; the offline test
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,19 @@ from PIL import Image
 from ..settings.model import Adapter
 
 CANNY_THRESHOLDS = (100, 200)  # OpenCV's Canny hysteresis thresholds, as diffusers' ControlNet examples use
+NO_UPCAST = "stock-no-upcast"  # the `vae` value: the model's own VAE, decoding in the run's dtype
+
+
+def dtype_keyword() -> str:
+    """diffusers renamed from_pretrained's torch_dtype to dtype; the name this version reads without warning."""
+    try:
+        from diffusers.utils.deprecation_utils import _TORCH_DTYPE_DEPRECATION_MESSAGE  # noqa: F401
+    except ImportError:
+        return "torch_dtype"
+    return "dtype"
+
+
+DTYPE_KEYWORD = dtype_keyword()
 
 
 def load_adapter(pipe, adapter: Adapter, dtype: torch.dtype) -> Any:
@@ -26,15 +41,26 @@ def load_adapter(pipe, adapter: Adapter, dtype: torch.dtype) -> Any:
             adapter.model, weight_name=adapter.weight_name, revision=adapter.revision, adapter_name=adapter.name
         )
     elif adapter.kind == "ip-adapter":
+        # load_ip_adapter reads the image encoder from the Hub's main branch whatever `revision` says: load it
+        # at the pinned commit first, and load_ip_adapter keeps the one the pipeline already has.
+        from transformers import CLIPVisionModelWithProjection
+
+        encoder = CLIPVisionModelWithProjection.from_pretrained(
+            adapter.model, subfolder=f"{adapter.subfolder}/image_encoder", revision=adapter.revision, dtype=dtype
+        )
+        pipe.register_modules(image_encoder=encoder)
         pipe.load_ip_adapter(
             adapter.model, subfolder=adapter.subfolder, weight_name=adapter.weight_name, revision=adapter.revision
         )
     elif adapter.kind == "vae":
-        vae = diffusers.AutoencoderKL.from_pretrained(adapter.model, revision=adapter.revision, torch_dtype=dtype)
-        pipe.vae = vae.to(pipe.device)
-        pipe.register_modules(vae=pipe.vae)
+        vae = diffusers.AutoencoderKL.from_pretrained(
+            adapter.model, revision=adapter.revision, **{DTYPE_KEYWORD: dtype}
+        )
+        pipe.register_modules(vae=vae)
     elif adapter.kind == "controlnet":
-        return diffusers.ControlNetModel.from_pretrained(adapter.model, revision=adapter.revision, torch_dtype=dtype)
+        return diffusers.ControlNetModel.from_pretrained(
+            adapter.model, revision=adapter.revision, **{DTYPE_KEYWORD: dtype}
+        )
     return None
 
 
@@ -46,12 +72,23 @@ def controlnet_class(cls):
     return TEXT2IMAGE.get(f"{family}-controlnet") if family else None
 
 
-def apply_values(pipe, applied: dict[str, Any], adapter: Adapter | None) -> None:
-    """Set the compared values that are not call arguments: a LoRA's weight, an IP-Adapter's scale."""
+@contextmanager
+def values_applied(pipe, applied: dict[str, Any], adapter: Adapter | None) -> Iterator[None]:
+    """Set the compared values that are not call arguments for one call: a LoRA's weight, an IP-Adapter's
+    scale, or the stock VAE decoding without the fp32 upcast diffusers gives it (then put back)."""
     if "lora_scale" in applied and adapter is not None:
         pipe.set_adapters([adapter.name], adapter_weights=[float(applied["lora_scale"])])
     if "ip_adapter_scale" in applied:
         pipe.set_ip_adapter_scale(float(applied["ip_adapter_scale"]))
+    vae = getattr(pipe, "vae", None)
+    upcast = getattr(getattr(vae, "config", None), "force_upcast", None)
+    if applied.get("vae") == NO_UPCAST and upcast is not None:
+        vae.register_to_config(force_upcast=False)  # what a tool without the upcast does: the overflow shows
+    try:
+        yield
+    finally:
+        if applied.get("vae") == NO_UPCAST and upcast is not None:
+            vae.register_to_config(force_upcast=upcast)
 
 
 def control_image(image: Image.Image, kind: str) -> Image.Image:

@@ -309,7 +309,7 @@ def _flat(value: Any) -> Any:
 
 def _file_part(value: Any) -> str:
     text = str(value)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:40] or "empty"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:64] or "empty"
     # Text values (prompts, ...) need not be file-safe; a short hash keeps their names distinct.
     return safe if safe == text else f"{safe}-{_sha256(text.encode())[:8]}"
 

@@ -28,13 +28,14 @@ from PIL import Image  # noqa: E402
 from ..atomic import write_bytes_atomic  # noqa: E402
 from ..errors import Problem, ProblemsFound, did_you_mean  # noqa: E402
 from .adapters import (  # noqa: E402
-    apply_values,
+    DTYPE_KEYWORD,
     control_image,
     controlnet_class,
     enlarged,
     latents_bytes,
     load_adapter,
     load_latents,
+    values_applied,
 )
 from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
 from .manifest import image_entry, write_manifest  # noqa: E402
@@ -62,16 +63,7 @@ TUPLE_ARGUMENTS = frozenset(
 )
 
 
-def _dtype_keyword() -> str:
-    # diffusers renamed from_pretrained's torch_dtype to dtype; use whichever this version reads without warning.
-    try:
-        from diffusers.utils.deprecation_utils import _TORCH_DTYPE_DEPRECATION_MESSAGE  # noqa: F401
-    except ImportError:
-        return "torch_dtype"
-    return "dtype"
-
-
-_DTYPE_KEYWORD = _dtype_keyword()
+_DTYPE_KEYWORD = DTYPE_KEYWORD  # see figures/adapters.py
 
 
 # --- devices ---------------------------------------------------------------------------------
@@ -552,9 +544,11 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
     try:
         pipe = pipelines.for_job(first)
         arguments, recorded = call_arguments(pipe, first, figures_dir)
-        apply_values(pipe, first.spec.applied, first.spec.adapter)
         seeds = [job.spec.seed for job in batch]
-        with scheduler_swapped(pipe, first.spec.scheduler):
+        with (
+            scheduler_swapped(pipe, first.spec.scheduler),
+            values_applied(pipe, first.spec.applied, first.spec.adapter),
+        ):
             if id(pipe) not in pipelines.warm:  # before every model's first timed image
                 warm_up(pipe, arguments)
             call_seeds: list[list[int]] = []  # per image, the seeds of the call that made it

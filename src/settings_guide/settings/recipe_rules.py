@@ -14,7 +14,9 @@ from .model import Comparison
 Finding = tuple[tuple, str]
 
 DTYPES = ("fp32", "bf16", "fp16")
-STOCK_VAE = "stock"  # the `vae` value that keeps the model's own VAE
+# `vae` values besides an adapter's name: the model's own VAE as diffusers runs it (SDXL's decodes in fp32
+# when the run is in fp16), and the same VAE kept in the run's dtype, as a tool without that upcast runs it.
+STOCK_VAES = ("stock", "stock-no-upcast")
 MAX_BATCH = 16
 # Which adapter a runner-applied parameter needs.
 ADAPTER_PARAMETERS = {"lora_scale": "lora", "ip_adapter_scale": "ip-adapter", "vae": "vae"}
@@ -120,10 +122,14 @@ def _check_adapter(comparison: Comparison) -> Iterator[Finding]:
         if "vae" not in comparison.names:
             yield ("comparison", "parameter"), "a VAE adapter is chosen per image: compare `vae` (e.g. [dtype, vae])"
             return
-        allowed = (STOCK_VAE, adapter.name)
+        allowed = (*STOCK_VAES, adapter.name)
         for value_loc, value in _items(comparison, comparison.names.index("vae")):
             if value not in allowed:
-                yield value_loc, f"a `vae` value is {allowed[0]!r} (the model's own) or {allowed[1]!r}, got {value!r}"
+                yield (
+                    value_loc,
+                    f"a `vae` value is 'stock' (the model's own), 'stock-no-upcast' (the same without diffusers' "
+                    f"fp32 decode) or {adapter.name!r}, got {value!r}",
+                )
 
 
 def _check_measure(comparison: Comparison) -> Iterator[Finding]:
