@@ -35,7 +35,9 @@ def pages(catalogue):
 
 def test_catalogue_size_and_categories(catalogue):
     assert len(catalogue) >= 24
-    assert sum(1 for item in catalogue if item.setting.comparison) >= 15
+    assert sum(1 for item in catalogue if item.setting.comparison) >= 24
+    # A page without images says why.
+    assert all(item.setting.comparison or item.setting.no_comparison for item in catalogue)
     assert {item.setting.category for item in catalogue} == set(CATEGORIES)
 
 
@@ -45,6 +47,9 @@ def test_every_page_has_every_section(catalogue, pages):
         headings = re.findall(r"^## (.+)$", page, re.MULTILINE)
         expected = ["What It Does", "Value Ranges" if item.setting.ranges else "Choices", "Tips"]
         expected += ["Related Settings", "Sources"]
+        if item.setting.no_comparison:
+            expected.append("Visual Comparison")
+            assert "No comparison images for this setting." in page, item.slug
         if item.setting.comparison:
             expected.append("Visual Comparison")
             comparison = item.setting.comparison
@@ -129,12 +134,14 @@ def _accepts(annotation, value) -> bool:
 
 def test_each_comparison_is_accepted_by_its_pipeline(planned):
     """Checked against the real diffusers signatures, as the figure run does before loading."""
-    from settings_guide.figures.run import check_pipeline_calls, pipeline_class, task_class
+    from settings_guide.figures.run import check_pipeline_calls, job_class, pipeline_class
 
     check_pipeline_calls(list(planned))  # names: raises ProblemsFound with file:line:col
     for job in planned:
         spec = job.spec
-        pipeline = task_class(pipeline_class(spec.pipeline), spec.task)
+        if not job.needs_model:  # saved from another image: no pipeline call
+            continue
+        pipeline = job_class(pipeline_class(spec.pipeline), job)
         parameters = inspect.signature(pipeline.__call__).parameters
         if spec.scheduler:
             assert issubclass(getattr(diffusers, spec.scheduler), diffusers.SchedulerMixin), job.file

@@ -15,14 +15,13 @@ from pathlib import Path
 
 from .tiny_models import _clip_config, _sd_vae, clip_tokenizer, snapshot_folder, tiny_sdxl
 
-# Each adapter: its Hub id and commit. Only the refiner's commit is the real one; the lead replaces
-# the placeholders (repeated digits) with researched commits, here only.
+# Each adapter: its Hub id and the commit the setting files pin (commits public code loads them at).
 ADAPTER_REPOS = {
     "sdxl-refiner": ("stabilityai/stable-diffusion-xl-refiner-1.0", "5d4cfe854c9a9a87939ff3653551c2b3c99a4356"),
-    "lora": ("nerijs/pixel-art-xl", "1111111111111111111111111111111111111111"),
-    "controlnet": ("diffusers/controlnet-canny-sdxl-1.0", "2222222222222222222222222222222222222222"),
-    "ip-adapter": ("h94/IP-Adapter", "3333333333333333333333333333333333333333"),
-    "vae-fp16-fix": ("madebyollin/sdxl-vae-fp16-fix", "4444444444444444444444444444444444444444"),
+    "lora": ("nerijs/pixel-art-xl", "8bf4a4d9ea283e00a51fafda8e0539f8248ea037"),
+    "controlnet": ("diffusers/controlnet-canny-sdxl-1.0", "eb115a19a10d14909256db740ed109532ab1483c"),
+    "ip-adapter": ("h94/IP-Adapter", "018e402774aeeddd60609b4ecdb7e298259dc729"),
+    "vae-fp16-fix": ("madebyollin/sdxl-vae-fp16-fix", "207b116dae70ace3637169f1ddd2434b91b3a8cd"),
 }
 
 LORA_WEIGHT = "pixel-art-xl.safetensors"

@@ -21,6 +21,7 @@ from .manifest import (
     MANIFEST_NAME,
     entry_files,
     file_sha256,
+    has_image,
     read_manifest,
     read_sweeps,
     write_manifest,
@@ -449,6 +450,10 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
             for folder, entries in shard_entries:
                 entry = entries.get(job.file)
                 image = folder / job.file
+                if entry and entry.get("key") == job.key and not has_image(entry):  # a labelled NaN or black result
+                    planned.entries[job.file] = entry
+                    merged += 1
+                    break
                 if entry and entry.get("key") == job.key and image.is_file() and file_sha256(image) == entry["sha256"]:
                     for extra in entry_files(entry)[1:]:
                         write_bytes_atomic(options.figures_dir / extra, (folder / extra).read_bytes())

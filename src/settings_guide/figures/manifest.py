@@ -33,9 +33,9 @@ def has_image(entry: dict) -> bool:
 
 
 def entry_files(entry: dict) -> list[str]:
-    """Every file one entry names: its image, then its smaller copies and its zoomed crop."""
+    """Every file one entry names: its image (absent for a shown failure), then its smaller copies and its crop."""
     if not has_image(entry):
-        return []
+        return [entry["file"]]
     files = [entry["file"], *(variant["file"] for variant in entry.get("variants", []))]
     return files + ([entry["crop"]["file"]] if isinstance(entry.get("crop"), dict) else [])
 

@@ -56,8 +56,12 @@ def shown_failure(job, refused: ImageRefused) -> str | None:
         return None
     outcome = "NaN (not-a-number) pixels, a black image" if refused.kind == "nan" else "an all-black image"
     vae = job.spec.applied.get("vae")
-    which = "the model's own VAE" if vae in (None, "stock") else f"the {vae} VAE"
     dtype = job.spec.dtype
+    which = {
+        None: "the model's own VAE",
+        "stock": "the model's own VAE",
+        "stock-no-upcast": f"the model's own VAE decoding in {dtype} (diffusers' fp32 upcast switched off)",
+    }.get(vae, f"the {vae} VAE")
     return (
         f"{dtype} with {which} produced {outcome}: a value grew past the largest number {dtype} can hold "
         "(in SDXL's stock VAE this happens in the decoder), so there is no picture to show."

@@ -500,6 +500,10 @@ class Setting(_Strict):
     comparison: Comparison | None = Field(
         default=None, description="What the Visual Comparison images vary; leave it out for no images."
     )
+    no_comparison: Markdown | None = Field(
+        default=None,
+        description="Without a `comparison`: why the page shows no images, in a sentence or two (Markdown).",
+    )
     tips: Annotated[list[Markdown], Field(min_length=1)] = Field(
         description="Short pieces of practical advice, at least one (Markdown)."
     )

@@ -44,6 +44,8 @@ def check_setting(setting: Setting) -> Iterator[Finding]:
             yield ("choices", index, "value"), f"{choice.value!r} is listed twice"
         seen_labels.add(choice.value)
 
+    if setting.comparison and setting.no_comparison:
+        yield ("no_comparison",), "this setting has a `comparison`; `no_comparison` says why one is missing"
     if setting.comparison:
         yield from _check_comparison(setting)
     yield from _check_tools(setting)
