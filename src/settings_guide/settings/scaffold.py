@@ -68,6 +68,7 @@ def scaffold_setting(name: str, category: str = "sampling", value_type: str = "i
             [{"model": f"{PLACEHOLDER}: model name", "value": PLACEHOLDER, "note": f"{PLACEHOLDER}: a short remark"}]
         ),
         "comparison": _comparison(options if choice else _COMPARED[value_type]),
+        "no_comparison": "null  # with no `comparison`, a sentence on why the page has no images",
         "tips": f"\n  - {_quoted(_todo('One short piece of practical advice.'))}",
         "related": "[]",
         "tools": _tools(),
