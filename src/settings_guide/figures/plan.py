@@ -360,8 +360,10 @@ def job_state(job: FigureJob, entry: dict | None, figures_dir: Path, verify_byte
     path = figures_dir / job.file
     if job.spec.role == "stage":  # its file is named by its key and has no manifest entry
         return JobState(job, "fresh" if path.is_file() else "missing", "" if path.is_file() else "not made yet")
-    if entry is not None and not has_image(entry) and entry.get("key") == job.key:
-        return JobState(job, "fresh")  # a precision that broke the image: its labelled result is the figure
+    if entry is not None and not has_image(entry):  # a precision that broke the image: its result is the figure
+        if entry.get("key") == job.key:
+            return JobState(job, "fresh")
+        return JobState(job, "stale", describe_change(job.inputs, entry.get("inputs")))
     if entry is None or not path.is_file():
         return JobState(job, "missing", "not generated yet" if entry is None else "its file is missing")
     if entry.get("key") != job.key:

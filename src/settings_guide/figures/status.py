@@ -37,6 +37,7 @@ from .sweep import Reading, chart_description, measured_sentence, read_sweep, sw
 __all__ = ["MANIFEST_NAME", "figures_reader"]
 # What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
 RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
+FAILURE_LABELS = {"nan": "NaN pixels: a black image", "black": "An all-black image"}
 # Inputs that the reproduction code does not write yet: a second stage, an adapter, a measurement.
 NOT_REPRODUCED = ("recipe", "adapter", "measure")
 
@@ -129,18 +130,24 @@ class _View:
     def slot(self, caption: str, entry: dict, status: str, reason: str | None) -> FigureSlot:
         if not has_image(entry):  # a precision that broke the image: the slot says what happened
             return FigureSlot(
-                caption=caption, status=status, failure=str(entry.get("message", "")), stale_reason=reason
+                caption=caption,
+                status=status,
+                failure=str(entry.get("message", "")),
+                failure_label=FAILURE_LABELS.get(entry.get("result"), "No image"),
+                stale_reason=reason,
             )
         image = self.site_path(entry["file"])
         crop = entry.get("crop") if isinstance(entry.get("crop"), dict) else {}
         memory = entry.get("peak_memory_bytes")
+        if "batch_size" in entry and memory is None:
+            memory = "not measured on this device"
         return FigureSlot(
             caption=caption,
             status=status,
             image=image,
             width=entry.get("width"),
             height=entry.get("height"),
-            seconds=entry.get("seconds"),
+            seconds=None if "bytes" in entry else entry.get("seconds"),  # a saved format: no generation time
             stale_reason=reason,
             srcset=self.srcset(entry),
             reproduce=self.reproduction(entry),
@@ -148,7 +155,7 @@ class _View:
             crop=self.site_path(crop["file"]) if crop.get("file") else None,
             crop_width=crop.get("width"),
             crop_height=crop.get("height"),
-            peak_memory=f"{memory / 1024**3:.1f} GiB peak" if isinstance(memory, (int, float)) else None,
+            peak_memory=f"{memory / 1024**3:.1f} GiB" if isinstance(memory, (int, float)) else memory,
         )
 
     def reproduction(self, entry: dict) -> Reproduction | None:

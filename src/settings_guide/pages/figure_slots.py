@@ -32,11 +32,12 @@ class FigureSlot:
     srcset: tuple[tuple[str, int], ...] = ()  # (image path, width) from small to full size
     reproduce: Reproduction | None = None  # from the manifest's record of the call that made it
     failure: str | None = None  # a precision that broke the image (NaN, black): said instead of an image
+    failure_label: str | None = None  # its short form, inside the box that stands for the image
     file_size: str | None = None  # output-format: the file's size, e.g. "182 KB"
     crop: str | None = None  # output-format: a zoomed crop of the saved file (lossless), path inside the site
     crop_width: int | None = None
     crop_height: int | None = None
-    peak_memory: str | None = None  # batch-size: the call's peak GPU memory, e.g. "9.1 GiB"
+    peak_memory: str | None = None  # batch-size: the call's peak GPU memory, e.g. "9.1 GiB peak"
 
 
 @dataclass(frozen=True)

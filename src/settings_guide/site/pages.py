@@ -72,7 +72,24 @@ def generate_site(
         settings=loaded,
         pages=pages,
         redirects=alias_redirects(loaded),
-        figure_files=sorted(p for p in paths.figures.rglob("*.webp")) if paths.figures.is_dir() else [],
+        figure_files=published_figures(paths.figures),
+    )
+
+
+def published_figures(figures: Path) -> list[Path]:
+    """The figure files the site serves: every image a run made, but not its local stage cache, nor the
+    lossless source image of the output-format comparison (megabytes no page shows)."""
+    from ..figures.manifest import IMAGE_SUFFIXES
+    from ..figures.plan import INPUTS_DIR, STAGES_DIR
+
+    if not figures.is_dir():
+        return []
+    return sorted(
+        path
+        for path in figures.rglob("*")
+        if path.suffix in IMAGE_SUFFIXES
+        and STAGES_DIR not in path.relative_to(figures).parts
+        and not (path.suffix == ".png" and path.parent.name == INPUTS_DIR)
     )
 
 
