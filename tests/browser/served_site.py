@@ -105,22 +105,23 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
             values = [*shown, *swept]
             made = {}
             for index, value in enumerate(values):
-                name = f"{folder}/{comparison.parameter}-{index}.webp"
+                name = f"{folder}/{comparison.parameter_key}-{index}.webp"
                 image = standin_image(size, index, len(values))
                 entry = _write_standin(figures, name, image, quality)
                 entry.update({
                     "role": "comparison" if value in shown else "sweep", "setting": slug,
-                    "parameter": comparison.parameter, "value": value, "seconds": 2.5 + index, "seed": 1234,
+                    "parameter": comparison.parameter_key, "value": value, "seconds": 2.5 + index, "seed": 1234,
                     "model": "stand-in/test-images", "device": "a test machine (stand-in images)",
-                    "call": {"prompt": "a red fox sitting on a mossy log in a misty forest", comparison.parameter: value},
+                    "call": {"prompt": "a red fox sitting on a mossy log in a misty forest", comparison.parameter_key: value},
                     # What a real run records, so the pages show each image's "Reproduce" code as they will.
                     "pipeline": comparison.pipeline or model_profile["pipeline"], "revision": model_profile["revision"],
                     "dtype": model_profile["dtype"], "versions": {"diffusers": "0.36.0", "torch": "2.9.0"},
                 })  # fmt: skip
                 if profile:
                     entry.update(profile=profile, label=labels.get(profile, profile))
+                _as_measured(figures, comparison, entry, index)
                 entries.append(entry)
-                made[value] = entry
+                made[repr(value)] = entry
                 if value in shown:
                     files[slug].append(name)
             if sweep is not None:
@@ -130,6 +131,26 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
         manifest["sweeps"] = sweeps
     (figures / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
     return files
+
+
+def _as_measured(figures: Path, comparison, entry: dict, index: int) -> None:
+    """What a real run records for measured and precision comparisons: a format's size and crop, a batch's
+    memory, and (for the stock VAE kept in fp16) a NaN result in place of an image."""
+    from settings_guide.figures.formats import human_size, zoomed_crop
+
+    file = figures / entry["file"]
+    if comparison.measure == "output-format":
+        crop = entry["file"].rsplit(".", 1)[0] + "-crop.png"
+        (figures / crop).write_bytes(zoomed_crop(file.read_bytes()))
+        size = file.stat().st_size
+        entry.update(bytes=size, size=human_size(size), crop={"file": crop, "width": 512, "height": 512})
+    elif comparison.measure == "batch-size":
+        entry.update(batch_size=entry["value"], peak_memory_bytes=(9 + index) * 1024**3, device="NVIDIA H200")
+    elif "stock-no-upcast" in (entry["value"] if isinstance(entry["value"], list) else []):
+        file.unlink()
+        for variant in entry.pop("variants"):
+            (figures / variant["file"]).unlink()
+        entry.update(result="nan", message="fp16 with the model's own VAE decoding in fp16 produced NaN pixels.")
 
 
 def _write_standin(figures: Path, name: str, image: Image.Image, quality: int) -> dict:
@@ -152,10 +173,10 @@ def _standin_sweep(slug: str, parameter: str, sweep, made: dict, profile: str | 
     points = [
         {
             "value": value,
-            "file": made[value]["file"],
+            "file": made[repr(value)]["file"],
             "key": f"stand-in-{slug}-{profile}-{value}",
             "difference": round(min(0.9, 0.03 * abs(index - reference) ** 1.6), 5),
-            "seconds": made[value]["seconds"],
+            "seconds": made[repr(value)]["seconds"],
         }
         for index, value in enumerate(values)
     ]

@@ -99,3 +99,26 @@ def test_without_javascript_the_images_and_the_sweep_links_remain(browser, site)
         assert page.locator("input[type=range]").count() == 0
     finally:
         context.close()
+
+
+def test_measured_and_precision_slots_render_in_the_browser(open_page):
+    """A NaN result is a labelled box, a format shows its size and crop, and the batch chart loads."""
+    visited = open_page("settings/vae-and-precision/")
+    box = visited.page.locator(".sg-failure")
+    expect(box).to_have_count(1)
+    expect(box).to_contain_text("NaN pixels: a black image")
+    assert box.get_attribute("role") == "img" and box.bounding_box()["height"] > 50
+
+    visited = open_page("settings/output-format/", wait_until="networkidle")
+    page = visited.page
+    expect(page.locator(".sg-file-size")).to_have_count(5)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("[...document.querySelectorAll('img.sg-crop')].every(i => i.complete && i.naturalWidth > 0)")
+    expect(page.locator("img.sg-crop")).to_have_count(5)
+
+    visited = open_page("settings/batch-size/")
+    page = visited.page
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("[...document.images].some(i => i.src.includes('batch-light.svg') && i.naturalWidth > 0)")
+    expect(page.locator(".sg-comparison")).to_contain_text("peak memory 9.0 GiB")
+    assert visited.console_errors == [] and visited.failed == []

@@ -224,7 +224,7 @@ class _View:
         """What the manifest holds for a setting, by value, when its images cannot be planned."""
         comparison = item.setting.comparison
         models = comparison.models or [None]
-        tabs, measured = [], []
+        tabs, measured, every = [], [], []
         for entry in models:
             profile = entry.profile if entry is not None else None
             folder = sweep_id(item.slug, profile)  # a per-model image lives in <slug>/<profile>/
@@ -237,8 +237,9 @@ class _View:
             for value in comparison.values_for(entry):
                 caption = caption_for(comparison.parameter, value)
                 found = by_value.get(str(value))
-                if found and (self.figures_dir / found["file"]).is_file():
+                if found and (not has_image(found) or (self.figures_dir / found["file"]).is_file()):
                     made.append(found)
+                    every.append(found)
                     slots.append(self.slot(caption, found, status, reason))
                 else:
                     slots.append(FigureSlot(caption=caption))
@@ -250,7 +251,9 @@ class _View:
             label = ((made[0].get("label") if made else None) or profile) if profile else None
             scrubber = self.scrubber(one, entries) if one is not None else None
             tabs.append(self.model_figures(item, entry, slots, made, label, scrubber))
-        return PageFigures(models=tabs, sweep=self.chart(item, measured, _sweep_values(item)))
+        return PageFigures(
+            models=tabs, sweep=self.chart(item, measured, _sweep_values(item)), batch=self.batch_chart(item, every)
+        )
 
     def batch_chart(self, item: LoadedSetting, made: list[dict]) -> BatchChart | None:
         """The batch-size measurement's chart, once every batch size has been measured on one device."""
