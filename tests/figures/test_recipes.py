@@ -148,11 +148,15 @@ def test_every_recipe_adapter_and_measurement_makes_its_images(made):
     hires = entries["hires/strength-0.5.webp"]
     assert (hires["width"], hires["height"]) == (48, 48)
     assert hires["pipeline"] == "StableDiffusionXLImg2ImgPipeline"
-    assert hires["call"]["image"].endswith(", enlarged to 48x48 (Lanczos)")
+    assert hires["call"]["image"].startswith("_inputs/") and hires["inputs"]["upscale"] == 1.5
+    first = entries[hires["call"]["image"]]
+    assert (first["width"], first["height"]) == (32, 32) and first["call"]["num_inference_steps"] == 4
     # The refiner ensemble: made by the refiner, from the base's latents, starting where the base stopped.
     refined = entries["refiner/denoising_end-0.5.webp"]
     assert (refined["model"], refined["revision"]) == (REFINER_ID, REFINER_COMMIT)
-    assert refined["call"]["denoising_start"] == 0.5 and refined["call"]["image"] == "latents of the first stage"
+    assert refined["call"]["denoising_start"] == 0.5 and "image" not in refined["call"]
+    stage = refined["first_stage"]
+    assert stage["call"]["denoising_end"] == 0.5 and stage["call"]["output_type"] == "latent"
     assert refined["inputs"]["recipe"] == "refiner"
     # Adapters are part of what made the image, pinned.
     assert entries["lora/lora_scale-1.5.webp"]["inputs"]["adapter"]["revision"] == LORA_COMMIT

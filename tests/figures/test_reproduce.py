@@ -17,6 +17,7 @@ from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.site.pages import ProjectPaths, generate_site
 
 from .conftest import make_project, manifest, run_figures, setting_yaml
+from .tiny_adapters import ADAPTER_REPOS, IP_ADAPTER_SUBFOLDER, IP_ADAPTER_WEIGHT, LORA_WEIGHT
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_URL = "https://example.org/guide/"
@@ -68,7 +69,72 @@ FAMILIES = {
         value_type="number",
     ),
 }
+
+
+def _adapter(name: str, kind: str, **fields: str) -> str:
+    repo, commit = ADAPTER_REPOS[name]
+    lines = [f"kind: {kind}", f"name: {fields.pop('as', name)}", f"model: {repo}", f"revision: {commit}"]
+    return "adapter:\n" + "".join(f"  {line}\n" for line in [*lines, *(f"{k}: {v}" for k, v in fields.items())])
+
+
+TWO_STEPS = "arguments:\n  num_inference_steps: 2\n"
+# Recipes, adapters, pairs and a batch: their code loads and prepares what the run did.
+FAMILIES |= {
+    "hires": setting_yaml(
+        "Hires",
+        "parameter: strength\nvalues: [0.5, 1.0]\nranges_apply: false\nrecipe:\n  kind: hires-fix\n  upscale: 1.5\n"
+        + TWO_STEPS,
+        value_type="number",
+    ),
+    "refiner": setting_yaml(
+        "Refiner",
+        "parameter: denoising_end\nvalues: [0.5, 0.75]\nrecipe:\n  kind: refiner\n  refiner: sdxl-refiner\n"
+        "arguments:\n  num_inference_steps: 4\n",
+        value_type="number",
+    ),
+    "lora": setting_yaml(
+        "Lora",
+        "parameter: lora_scale\nvalues: [0, 1.5]\n" + TWO_STEPS + _adapter("lora", "lora", weight_name=LORA_WEIGHT),
+        value_type="number",
+    ),
+    "control": setting_yaml(
+        "Control",
+        "parameter: controlnet_conditioning_scale\nvalues: [0.5, 1.0]\n"
+        + TWO_STEPS
+        + _adapter("controlnet", "controlnet", control="canny"),
+        value_type="number",
+    ),
+    "ip": setting_yaml(
+        "Ip",
+        "parameter: ip_adapter_scale\nvalues: [0, 1]\n"
+        + TWO_STEPS
+        + _adapter(
+            "ip-adapter",
+            "ip-adapter",
+            subfolder=IP_ADAPTER_SUBFOLDER,
+            weight_name=IP_ADAPTER_WEIGHT,
+            reference_prompt="a boat",
+        ),
+        value_type="number",
+    ),
+    "vae": setting_yaml(
+        "Vae",
+        "parameter: [dtype, vae]\nvalues: [[fp32, stock], [fp32, fp16-fix]]\n"
+        + TWO_STEPS
+        + _adapter("vae-fp16-fix", "vae", **{"as": "fp16-fix"}),
+        value_type="choice",
+    ),
+    "sizes": setting_yaml(
+        "Sizes",
+        "parameter: [original_size, crops_coords_top_left]\nvalues: [[[32, 32], [0, 0]], [[8, 8], [8, 0]]]\n"
+        + TWO_STEPS,
+    ),
+    "batch": setting_yaml(
+        "Batch", "parameter: num_images_per_prompt\nmeasure: batch-size\nvalues: [1, 2]\n" + TWO_STEPS
+    ),
+}
 FAMILY_PIPELINES = {
+    "StableDiffusionXLControlNetPipeline",
     "StableDiffusionXLPipeline",
     "StableDiffusionXLImg2ImgPipeline",
     "StableDiffusionXLPAGPipeline",
@@ -95,9 +161,11 @@ def test_every_images_code_makes_its_pixels_and_the_page_shows_it(made, tmp_path
     assert {entry["pipeline"] for entry in shown} == FAMILY_PIPELINES
     assert any(entry.get("batch_seeds") for entry in shown) and any(entry.get("scheduler") for entry in shown)
 
+    assert any(entry.get("first_stage") for entry in shown) and any(entry["inputs"].get("adapter") for entry in shown)
     for entry in shown:
         call = entry["call"]
-        code = diffusers_snippet(entry, str(figures / call["image"]) if "image" in call else None)
+        image = call.get("image") or call.get("ip_adapter_image")
+        code = diffusers_snippet(entry, str(figures / image) if image else None)
         namespace: dict = {}
         exec(compile(code, entry["file"], "exec"), namespace)
         # The runner's encoding of the reproduced pixels (figures/run.py): equal bytes, equal file.

@@ -416,19 +416,18 @@ def call_arguments(pipe, job: FigureJob, figures_dir: Path) -> tuple[dict[str, A
     spec = job.spec
     if job.input_job is not None:
         path = figures_dir / job.input_job.file
+        # The input's file, as reproduce.py loads it; how it was prepared follows from the entry's inputs.
         recorded["image"] = job.input_job.file
         if spec.recipe == "refiner":
             arguments["image"] = load_latents(path)  # the base's unfinished latents, not a picture
-            recorded["image"] = "latents of the first stage"
+            del recorded["image"]  # the entry's first_stage records the call that made them
         else:
             with Image.open(path) as image:
                 picture = image.convert("RGB")
             if spec.recipe == "hires-fix":
                 picture = enlarged(picture, spec.width, spec.height)
-                recorded["image"] = f"{job.input_job.file}, enlarged to {spec.width}x{spec.height} (Lanczos)"
             if "control" in spec.applied:
                 arguments["image"] = control_image(picture, spec.applied["control"])
-                recorded["image"] = f"{spec.applied['control']} edges of {job.input_job.file}"
             elif spec.adapter is not None and spec.adapter.kind == "ip-adapter":
                 arguments["ip_adapter_image"] = picture
                 recorded["ip_adapter_image"] = recorded.pop("image")
@@ -555,8 +554,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             if first.spec.role == "stage":
                 return [_make_stage(pipe, first, arguments, figures_dir)]
             if first.spec.measure == "batch-size":
-                results, peak = _measure_batch(pipe, first, arguments, pipelines.device)
-                call_seeds = [[first.spec.seed]]
+                results, peak, call_seeds = _measure_batch(pipe, first, arguments, pipelines.device)
             else:
 
                 def call(start: int, n: int):
@@ -622,10 +620,26 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             batch_seeds=shared,
         )
         entries[job.file].update(measured)
+        if job.spec.recipe == "refiner":
+            entries[job.file]["first_stage"] = first_stage_record(job.input_job)
         if variants:
             entries[job.file]["variants"] = variants
         outcomes.append(Outcome(job, True, seconds))
     return outcomes
+
+
+def first_stage_record(stage: FigureJob) -> dict[str, Any]:
+    """How a refined image's first stage was made: its model at its commit, and its exact call."""
+    spec = stage.spec
+    call = {**spec.arguments, "width": spec.width, "height": spec.height, "output_type": "latent"}
+    return {
+        "model": stage.source.model,
+        "revision": stage.source.revision,
+        "pipeline": stage.source.pipeline,
+        "dtype": spec.dtype,
+        "seed": spec.seed,
+        "call": call,
+    }
 
 
 def _make_stage(pipe, job: FigureJob, arguments: dict[str, Any], figures_dir: Path) -> Outcome:
@@ -646,7 +660,7 @@ def _measure_batch(pipe, job: FigureJob, arguments: dict[str, Any], device: str)
     results = call_pipeline(pipe, arguments, seeds)
     # Peak memory is the CUDA allocator's; the CPU has no per-call peak to read, so none is recorded there.
     peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
-    return results[:1], peak
+    return results[:1], peak, [seeds]
 
 
 def _save_format(job: FigureJob, figures_dir: Path, entries: dict) -> Outcome:

@@ -38,8 +38,8 @@ __all__ = ["MANIFEST_NAME", "figures_reader"]
 # What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
 RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
 FAILURE_LABELS = {"nan": "NaN pixels: a black image", "black": "An all-black image"}
-# Inputs that the reproduction code does not write yet: a second stage, an adapter, a measurement.
-NOT_REPRODUCED = ("recipe", "adapter", "measure")
+# Inputs AUTOMATIC1111's generation parameters do not carry: a second stage, an adapter, a measurement.
+NOT_IN_AUTOMATIC1111 = ("recipe", "adapter", "measure")
 
 
 @dataclass(frozen=True)
@@ -162,13 +162,16 @@ class _View:
         """The code and parameters that make ``entry``'s image again; None for entries without a recorded call."""
         if not all(key in entry for key in RECORDED_CALL) or not has_image(entry):
             return None
-        if any(key in (entry.get("inputs") or {}) for key in NOT_REPRODUCED):
-            return None
-        image = entry["call"].get("image")
+        image = entry["call"].get("image") or entry["call"].get("ip_adapter_image")
         where = None
         if isinstance(image, str):
             where = self.site_path(image)
             where = f"{self.site_url.rstrip('/')}/{where}" if self.site_url else where
+        inputs = entry.get("inputs") or {}
+        if any(key in inputs for key in NOT_IN_AUTOMATIC1111):
+            # Its counterparts there (Hires. fix, Refiner, extensions) run other code: no parameters at all.
+            what = inputs.get("recipe") or (inputs.get("adapter") or {}).get("kind") or inputs.get("measure")
+            return Reproduction(diffusers_snippet(entry, where), None, (f"its {what} is not written into them",))
         infotext = automatic1111_parameters(entry)
         return Reproduction(diffusers_snippet(entry, where), infotext.text, infotext.reasons)
 
