@@ -142,10 +142,17 @@ class FigureJob:
     @property
     def steps(self) -> float:
         """Roughly how many denoising steps the image costs (for balancing shards)."""
-        steps = self.spec.arguments.get("num_inference_steps", STEPS_WHEN_UNKNOWN)
-        strength = self.spec.arguments.get("strength", 1.0)
+        arguments = self.spec.arguments
+        steps = arguments.get("num_inference_steps", STEPS_WHEN_UNKNOWN)
+        # The share of the schedule this call runs: image-to-image's strength, a refiner ensemble's part.
+        share = (
+            float(arguments.get("strength", 1.0)) if isinstance(arguments.get("strength", 1.0), (int, float)) else 1.0
+        )
+        for name, part in (("denoising_end", lambda v: v), ("denoising_start", lambda v: 1 - v)):
+            if isinstance(arguments.get(name), (int, float)):
+                share *= part(float(arguments[name]))
         try:
-            return max(1.0, float(steps) * float(strength))
+            return max(1.0, float(steps) * share)
         except (TypeError, ValueError):
             return STEPS_WHEN_UNKNOWN
 
