@@ -274,3 +274,18 @@ def comparison_html(project: Path, slug: str) -> str:
     site = generate_site(ProjectPaths.at(project, templates=str(ROOT / "templates")))
     [page] = [p.markdown for p in site.pages if p.path == f"settings/{slug}.md"]
     return page.split("## Visual Comparison", 1)[1]
+
+
+def test_an_unpinned_adapter_is_refused_at_its_line_and_pin_writes_its_commit(module_cache, tmp_path):
+    lora = re.sub(rf"\n *revision: {LORA_COMMIT}", "", SETTINGS["lora"])
+    project = make_project(tmp_path / "p", {"lora": lora}, defaults_yaml(dtype="fp32"))
+
+    refused = run_figures(project, "--dry-run")
+
+    assert refused.code == 1
+    assert re.search(r"lora\.yml:\d+:\d+: comparison\.adapter\.model: nerijs/pixel-art-xl is not pinned", refused.err)
+    pinned = run_figures(project, "--pin")
+    assert pinned.code == 0 and "pinned 1 of 1 unpinned models" in pinned.out
+    text = (project / "settings" / "lora.yml").read_text()
+    assert f"    model: {LORA_ID}\n    revision: {LORA_COMMIT}  # pinned by `settings-guide figures --pin`\n" in text
+    assert run_figures(project, "--dry-run").code == 0
