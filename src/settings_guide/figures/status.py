@@ -396,7 +396,11 @@ def recipe_notes(comparison, first: dict) -> list[str]:
         if adapter.kind == "controlnet":
             notes.append("Its control image is the Canny edge map (OpenCV) of the shared input image.")
         if adapter.kind == "ip-adapter":
-            notes.append("Its reference image is the shared input image, made with the default model.")
+            notes.append(
+                f"Its reference image was made with the default model from the prompt “{adapter.reference_prompt}”."
+                if adapter.reference_prompt
+                else "Its reference image is the shared input image, made with the default model."
+            )
     if comparison.measure == "output-format":
         notes.append(
             "One image, saved losslessly, then in each format; under each, a 4× crop of the file as it decodes."
