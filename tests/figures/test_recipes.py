@@ -16,7 +16,7 @@ from settings_guide.site.pages import ProjectPaths, generate_site
 
 from .conftest import defaults_yaml, make_project, manifest, run_figures, setting_yaml
 from .tiny_adapters import ADAPTER_REPOS, IP_ADAPTER_SUBFOLDER, IP_ADAPTER_WEIGHT, LORA_WEIGHT
-from .tiny_models import copy_snapshot
+from .tiny_models import copy_snapshot, snapshot_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 REFINER_ID, REFINER_COMMIT = ADAPTER_REPOS["sdxl-refiner"]
@@ -260,8 +260,9 @@ def test_changing_an_adapters_revision_makes_only_its_images_stale(made, module_
     setting.write_text(setting.read_text().replace(LORA_COMMIT, new_commit))
     try:
         planned = plan_project(BuildOptions(root=project), "fp32")
-    finally:
+    finally:  # this module shares its cache and project: put both back
         setting.write_text(setting.read_text().replace(new_commit, LORA_COMMIT))
+        snapshot_folder(module_cache, LORA_ID, LORA_COMMIT)  # `main` points at the pinned commit again
 
     stale = sorted(state.job.file for state in planned.states if state.state != "fresh")
     assert stale == ["lora/lora_scale-0.webp", "lora/lora_scale-1.5.webp"], [
