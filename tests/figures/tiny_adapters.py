@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .tiny_models import _clip_config, _sd_vae, clip_tokenizer, snapshot_folder, tiny_sdxl
+from .tiny_models import _clip_config, _sd_vae, clip_tokenizer, sdxl_unet, snapshot_folder, tiny_sdxl
 
 # Each adapter: its Hub id and the commit the setting files pin (commits public code loads them at).
 ADAPTER_REPOS = {
@@ -71,27 +71,12 @@ def tiny_refiner():
     Scheduler and VAE match ``tiny_sdxl``, so it refines the base's latents directly.
     """
     import torch
-    from diffusers import StableDiffusionXLImg2ImgPipeline, UNet2DConditionModel
+    from diffusers import StableDiffusionXLImg2ImgPipeline
     from transformers import CLIPTextModelWithProjection
 
     base = tiny_sdxl()
     torch.manual_seed(1)
-    unet = UNet2DConditionModel(
-        block_out_channels=(32, 64),
-        layers_per_block=1,
-        sample_size=32,
-        in_channels=4,
-        out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        attention_head_dim=(2, 4),
-        use_linear_projection=True,
-        addition_embed_type="text_time",
-        addition_time_embed_dim=8,
-        transformer_layers_per_block=(1, 1),
-        projection_class_embeddings_input_dim=72,  # 5 numbers x 8 + the 32-wide pooled text embedding
-        cross_attention_dim=32,
-    )
+    unet = sdxl_unet(size_numbers=5, cross_attention_dim=32)  # one text encoder, 32 wide
     torch.manual_seed(1)
     text_encoder_2 = CLIPTextModelWithProjection(_clip_config(projection_dim=32))
     # The real refiner's model_index.json: aesthetic score on, no zeroed embeddings for an empty negative prompt.

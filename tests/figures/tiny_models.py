@@ -155,26 +155,12 @@ def _sd_vae():
 def tiny_sdxl():
     """StableDiffusionXLPipeline: a UNet with SDXL's size conditioning, two CLIP encoders."""
     import torch
-    from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline
     from transformers import CLIPTextModel, CLIPTextModelWithProjection
 
     torch.manual_seed(0)
-    unet = UNet2DConditionModel(
-        block_out_channels=(32, 64),
-        layers_per_block=1,
-        sample_size=32,
-        in_channels=4,
-        out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        attention_head_dim=(2, 4),
-        use_linear_projection=True,
-        addition_embed_type="text_time",
-        addition_time_embed_dim=8,
-        transformer_layers_per_block=(1, 1),
-        projection_class_embeddings_input_dim=80,  # 6 size numbers x 8 + the 32-wide pooled text embedding
-        cross_attention_dim=64,
-    )
+    # 6 size numbers x 8 + the 32-wide pooled text embedding; both CLIPs' 32-wide states side by side.
+    unet = sdxl_unet(size_numbers=6, cross_attention_dim=64)
     scheduler = EulerDiscreteScheduler(
         beta_start=0.00085, beta_end=0.012, steps_offset=1, beta_schedule="scaled_linear", timestep_spacing="leading"
     )
@@ -192,6 +178,29 @@ def tiny_sdxl():
         tokenizer_2=tokenizer,
         unet=unet,
         scheduler=scheduler,
+    )
+
+
+def sdxl_unet(size_numbers: int, cross_attention_dim: int):
+    """SDXL's UNet, tiny: ``size_numbers`` conditioning numbers (6 for the base's sizes and crop, 5 for the
+    refiner's, whose aesthetic score replaces the target size), each embedded 8 wide, plus the pooled text."""
+    from diffusers import UNet2DConditionModel
+
+    return UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 1),
+        projection_class_embeddings_input_dim=size_numbers * 8 + 32,
+        cross_attention_dim=cross_attention_dim,
     )
 
 
