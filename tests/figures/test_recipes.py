@@ -212,6 +212,16 @@ def test_the_pages_show_sizes_crops_pairs_and_the_batch_chart(made):
     assert '<img class="sg-crop" src="../../figures/formats/format-jpeg-40-crop.png"' in formats
     assert "<code>original_size = (8, 8) · crops_coords_top_left = (0, 0)</code>" in pages["settings/size.md"]
     assert "enlarged 1.5× with Lanczos resampling (Pillow)" in pages["settings/hires.md"]
+    # What the images start from or follow is shown beside them, and published.
+    assert 'alt="The first stage, before its enlargement" width="32" height="32"' in pages["settings/hires.md"]
+    assert 'alt="The reference image"' in pages["settings/ip.md"]
+    control = manifest(project)["controlnet/control_guidance_start-control_guidance_end-0.5-1.0.webp"]["control_image"]
+    assert control["file"].endswith("-canny.png") and (project / "figures" / control["file"]).is_file()
+    assert (
+        f'<img src="../../figures/{control["file"]}" alt="The control image: its Canny edges"'
+        in (pages["settings/controlnet.md"])
+    )
+    assert project / "figures" / control["file"] in site.figure_files
     batch = pages["settings/batch.md"]
     assert "### Measured Time and Memory" in batch and 'src="../../figures/batch/batch-light.svg#only-light"' in batch
     assert "peak memory was not measured" in site.generated_files["figures/batch/batch-light.svg"].lower() or (

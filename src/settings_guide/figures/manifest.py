@@ -32,12 +32,18 @@ def has_image(entry: dict) -> bool:
     return entry.get("result") not in SHOWN_FAILURES
 
 
+def control_file(input_file: str, kind: str) -> str:
+    """Where a ControlNet's control image (e.g. Canny edges) of an input image is kept: beside that image."""
+    return f"{input_file.rpartition('.')[0]}-{kind}.png"
+
+
 def entry_files(entry: dict) -> list[str]:
     """Every file one entry names: its image (absent for a shown failure), then its smaller copies and its crop."""
     if not has_image(entry):
         return [entry["file"]]
     files = [entry["file"], *(variant["file"] for variant in entry.get("variants", []))]
-    return files + ([entry["crop"]["file"]] if isinstance(entry.get("crop"), dict) else [])
+    files += [entry["crop"]["file"]] if isinstance(entry.get("crop"), dict) else []
+    return files + ([entry["control_image"]["file"]] if isinstance(entry.get("control_image"), dict) else [])
 
 
 def read_manifest(figures_dir: Path) -> dict[str, dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import inspect
+import io
 import json
 import platform
 import time
@@ -38,7 +39,11 @@ from .adapters import (  # noqa: E402
     values_applied,
 )
 from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
-from .manifest import image_entry, write_manifest  # noqa: E402
+from .manifest import (  # noqa: E402
+    control_file,  # noqa: E402
+    image_entry,
+    write_manifest,
+)
 from .measured import save_in_format, shown_failure  # noqa: E402
 from .memory import choose_offload, model_size  # noqa: E402
 from .no_effect import ignored_arguments  # noqa: E402
@@ -428,6 +433,12 @@ def call_arguments(pipe, job: FigureJob, figures_dir: Path) -> tuple[dict[str, A
                 picture = enlarged(picture, spec.width, spec.height)
             if "control" in spec.applied:
                 arguments["image"] = control_image(picture, spec.applied["control"])
+                # Kept beside its input image, so the page can show what the ControlNet followed.
+                shown = figures_dir / control_file(job.input_job.file, spec.applied["control"])
+                if not shown.is_file():
+                    buffer = io.BytesIO()
+                    arguments["image"].save(buffer, format="PNG")
+                    write_bytes_atomic(shown, buffer.getvalue())
             elif spec.adapter is not None and spec.adapter.kind == "ip-adapter":
                 arguments["ip_adapter_image"] = picture
                 recorded["ip_adapter_image"] = recorded.pop("image")
@@ -622,6 +633,12 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
         entries[job.file].update(measured)
         if job.spec.recipe == "refiner":
             entries[job.file]["first_stage"] = first_stage_record(job.input_job)
+        if "control" in job.spec.applied:
+            entries[job.file]["control_image"] = {
+                "file": control_file(job.input_job.file, job.spec.applied["control"]),
+                "width": job.input_job.spec.width,
+                "height": job.input_job.spec.height,
+            }
         if variants:
             entries[job.file]["variants"] = variants
         outcomes.append(Outcome(job, True, seconds))

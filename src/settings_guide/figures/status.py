@@ -23,6 +23,7 @@ from ..pages.figure_slots import (
     Reproduction,
     Scrubber,
     ScrubberPoint,
+    SourceImage,
     SweepChart,
     caption_for,
 )
@@ -63,7 +64,7 @@ def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
     defaults_path = figures_dir / DEFAULTS_NAME
     defaults = load_defaults(defaults_path) if defaults_path.is_file() else None
     resolver = ModelResolver(root)
-    view = _View(root, figures_dir, site_url)
+    view = _View(root, figures_dir, site_url, entries)
 
     def figures_for(item: LoadedSetting) -> PageFigures:
         comparison = item.setting.comparison
@@ -121,8 +122,9 @@ def _sweep_values(item: LoadedSetting) -> tuple[int, int]:
 class _View:
     """Turns manifest entries and sweep records into what the templates show."""
 
-    def __init__(self, root: Path, figures_dir: Path, site_url: str | None = None):
+    def __init__(self, root: Path, figures_dir: Path, site_url: str | None = None, entries: dict | None = None):
         self.root, self.figures_dir, self.site_url = root, figures_dir, site_url
+        self.entries = entries or {}  # the manifest's image entries: input images' sizes
 
     def site_path(self, file: str) -> str:
         return (self.figures_dir / file).relative_to(self.root).as_posix()
@@ -211,6 +213,7 @@ class _View:
         if seconds:
             notes.append(f"About {sum(seconds) / len(seconds):.1f} s per image.")
         return ModelFigures(
+            sources=self.sources(comparison, first),
             slots=slots,
             label=label or None,
             model=first.get("model"),
@@ -221,6 +224,25 @@ class _View:
             notes=notes,
             note=note,
             scrubber=scrubber,
+        )
+
+    def sources(self, comparison, first: dict) -> tuple[SourceImage, ...]:
+        """The images the comparison's images start from or follow, from its first made image's record."""
+        call = first.get("call") or {}
+        found: list[tuple[str, dict]] = []  # (caption, an entry or record with file, width, height)
+        recipe = comparison.recipe.kind if comparison.recipe else None
+        for name, caption in (
+            ("image", "The first stage, before its enlargement" if recipe == "hires-fix" else "The input image"),
+            ("ip_adapter_image", "The reference image"),
+        ):
+            if isinstance(call.get(name), str):
+                found.append((caption, self.entries.get(call[name]) or {"file": call[name]}))
+        if isinstance(first.get("control_image"), dict):
+            found.append(("The control image: its Canny edges", first["control_image"]))
+        return tuple(
+            SourceImage(caption, self.site_path(record["file"]), record.get("width"), record.get("height"))
+            for caption, record in found
+            if (self.figures_dir / record["file"]).is_file()
         )
 
     def from_entries(self, item: LoadedSetting, entries: dict, records: dict, status, reason) -> PageFigures:

@@ -116,6 +116,17 @@ class ModelFigures:
     notes: list[str] = field(default_factory=list)
     note: str | None = None  # the comparison's remark on this model (Markdown, from the setting file)
     scrubber: Scrubber | None = None
+    sources: tuple[SourceImage, ...] = ()  # the images every image starts from or follows
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    """An image the comparison starts from: an input, a hires fix's first stage, a reference, a control image."""
+
+    caption: str
+    image: str  # path inside the site
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)

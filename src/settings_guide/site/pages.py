@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -89,7 +90,7 @@ def published_figures(figures: Path) -> list[Path]:
         for path in figures.rglob("*")
         if path.suffix in IMAGE_SUFFIXES
         and STAGES_DIR not in path.relative_to(figures).parts
-        and not (path.suffix == ".png" and path.parent.name == INPUTS_DIR)
+        and not (path.parent.name == INPUTS_DIR and re.fullmatch(r"[0-9a-f]{16}\.png", path.name))
     )
 
 
