@@ -17,9 +17,8 @@ import torch
 from PIL import Image
 
 from ..settings.model import Adapter
-
-CANNY_THRESHOLDS = (100, 200)  # OpenCV's Canny hysteresis thresholds, as diffusers' ControlNet examples use
-NO_UPCAST = "stock-no-upcast"  # the `vae` value: the model's own VAE, decoding in the run's dtype
+from ..settings.recipe_rules import NO_UPCAST_VAE
+from .spec import CANNY_THRESHOLDS
 
 
 def dtype_keyword() -> str:
@@ -82,12 +81,12 @@ def values_applied(pipe, applied: dict[str, Any], adapter: Adapter | None) -> It
         pipe.set_ip_adapter_scale(float(applied["ip_adapter_scale"]))
     vae = getattr(pipe, "vae", None)
     upcast = getattr(getattr(vae, "config", None), "force_upcast", None)
-    if applied.get("vae") == NO_UPCAST and upcast is not None:
+    if applied.get("vae") == NO_UPCAST_VAE and upcast is not None:
         vae.register_to_config(force_upcast=False)  # what a tool without the upcast does: the overflow shows
     try:
         yield
     finally:
-        if applied.get("vae") == NO_UPCAST and upcast is not None:
+        if applied.get("vae") == NO_UPCAST_VAE and upcast is not None:
             vae.register_to_config(force_upcast=upcast)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from ..atomic import write_bytes_atomic
+from ..settings.recipe_rules import NO_UPCAST_VAE, STOCK_VAE
 from .formats import encode_as, human_size, parse_format, zoomed_crop
 from .images import ImageRefused
 from .manifest import SHOWN_FAILURES
@@ -59,8 +60,8 @@ def shown_failure(job, refused: ImageRefused) -> str | None:
     dtype = job.spec.dtype
     which = {
         None: "the model's own VAE",
-        "stock": "the model's own VAE",
-        "stock-no-upcast": f"the model's own VAE decoding in {dtype} (diffusers' fp32 upcast switched off)",
+        STOCK_VAE: "the model's own VAE",
+        NO_UPCAST_VAE: f"the model's own VAE decoding in {dtype} (diffusers' fp32 upcast switched off)",
     }.get(vae, f"the {vae} VAE")
     return (
         f"{dtype} with {which} produced {outcome}: a value grew past the largest number {dtype} can hold "

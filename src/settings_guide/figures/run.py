@@ -48,7 +48,7 @@ from .measured import save_in_format, shown_failure  # noqa: E402
 from .memory import choose_offload, model_size  # noqa: E402
 from .no_effect import ignored_arguments  # noqa: E402
 from .plan import FigureError, FigureJob, ModelSource, canonical_json, first_line  # noqa: E402
-from .spec import IMAGE_TO_IMAGE  # noqa: E402
+from .spec import IMAGE_TO_IMAGE, TUPLE_ARGUMENTS  # noqa: E402
 
 diffusers.utils.logging.set_verbosity_error()
 diffusers.utils.logging.disable_progress_bar()
@@ -56,19 +56,6 @@ diffusers.utils.logging.disable_progress_bar()
 TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 MAX_BATCH = 4  # images sharing every argument but the seed go through one call (seed comparisons)
 FIRST_STAGES = ("input", "stage")  # made before the images that start from them
-TUPLE_ARGUMENTS = frozenset(
-    {
-        "original_size",
-        "target_size",
-        "crops_coords_top_left",
-        "negative_original_size",
-        "negative_target_size",
-        "negative_crops_coords_top_left",
-    }
-)
-
-
-_DTYPE_KEYWORD = DTYPE_KEYWORD  # see figures/adapters.py
 
 
 # --- devices ---------------------------------------------------------------------------------
@@ -296,7 +283,7 @@ class Pipelines:
         target = job_class(pipeline_class(source.pipeline), job)
         if target not in self._by_class:
             base = next(iter(self._by_class.values()))
-            pipe = target.from_pipe(base, **{_DTYPE_KEYWORD: dtype})  # without a dtype it casts shared weights to fp32
+            pipe = target.from_pipe(base, **{DTYPE_KEYWORD: dtype})  # without a dtype it casts shared weights to fp32
             pipe.set_progress_bar_config(disable=True)
             self._by_class[target] = pipe
         return self._by_class[target]
@@ -307,7 +294,7 @@ class Pipelines:
         folder = self.folders[source.key]
         free = torch.cuda.mem_get_info()[0] if self.device == "cuda" else None
         mode, _ = choose_offload(self.offload, self.device, model_size(Path(folder), dtype), free)
-        pipe = pipeline_class(source.pipeline).from_pretrained(folder, **{_DTYPE_KEYWORD: TORCH_DTYPES[dtype]})
+        pipe = pipeline_class(source.pipeline).from_pretrained(folder, **{DTYPE_KEYWORD: TORCH_DTYPES[dtype]})
         adapter = job.spec.adapter
         if adapter is not None:  # part of the load: another adapter (or none) loads the model afresh
             controlnet = load_adapter(pipe, adapter, TORCH_DTYPES[dtype])

@@ -49,6 +49,19 @@ RESERVED_ARGUMENTS = frozenset(
     }
 )
 SIZE_ARGUMENTS = ("width", "height")  # carried as the spec's size: image-to-image pipelines take no size
+# Arguments SDXL adds together as tuples (`original_size + crops_coords_top_left + target_size`): a YAML
+# list must reach the pipeline (and the reproduction code) as a tuple.
+TUPLE_ARGUMENTS = frozenset(
+    {
+        "original_size",
+        "target_size",
+        "crops_coords_top_left",
+        "negative_original_size",
+        "negative_target_size",
+        "negative_crops_coords_top_left",
+    }
+)
+CANNY_THRESHOLDS = (100, 200)  # OpenCV's Canny hysteresis thresholds for a control image, as diffusers' examples
 
 
 def _whole_number(value: Any) -> Any:

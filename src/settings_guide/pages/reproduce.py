@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..figures.spec import CANNY_THRESHOLDS, TUPLE_ARGUMENTS
+
 TORCH_DTYPES = {"bf16": "torch.bfloat16", "fp16": "torch.float16", "fp32": "torch.float32"}
 # How figures/run.py names devices (device_name) -> what ``.to()`` takes; any other name is a CUDA GPU's.
 DEVICES = {"CPU": None, "Apple MPS": "mps"}
@@ -17,12 +19,6 @@ DEVICES = {"CPU": None, "Apple MPS": "mps"}
 # which diffusers rounds from the same floats exactly as the runner does (figures/images.py, to_8bit).
 RUNNER_ONLY = frozenset({"output_type", "image", "ip_adapter_image", "num_images_per_prompt"})
 INPUT_VARIABLE = "init_image"
-# Arguments SDXL adds together as tuples: a list literal would not add to its default tuples.
-TUPLE_ARGUMENTS = frozenset(
-    {"original_size", "target_size", "crops_coords_top_left", "negative_original_size", "negative_target_size",
-     "negative_crops_coords_top_left"}
-)  # fmt: skip
-CANNY_THRESHOLDS = (100, 200)  # as figures/adapters.py derives a ControlNet's control image
 
 
 def python_literal(value: Any) -> str:

@@ -16,7 +16,8 @@ Finding = tuple[tuple, str]
 DTYPES = ("fp32", "bf16", "fp16")
 # `vae` values besides an adapter's name: the model's own VAE as diffusers runs it (SDXL's decodes in fp32
 # when the run is in fp16), and the same VAE kept in the run's dtype, as a tool without that upcast runs it.
-STOCK_VAES = ("stock", "stock-no-upcast")
+STOCK_VAE, NO_UPCAST_VAE = "stock", "stock-no-upcast"
+STOCK_VAES = (STOCK_VAE, NO_UPCAST_VAE)
 MAX_BATCH = 16
 # Which adapter a runner-applied parameter needs.
 ADAPTER_PARAMETERS = {"lora_scale": "lora", "ip_adapter_scale": "ip-adapter", "vae": "vae"}
@@ -127,7 +128,7 @@ def _check_adapter(comparison: Comparison) -> Iterator[Finding]:
             if value not in allowed:
                 yield (
                     value_loc,
-                    f"a `vae` value is 'stock' (the model's own), 'stock-no-upcast' (the same without diffusers' "
+                    f"a `vae` value is {STOCK_VAE!r} (the model's own), {NO_UPCAST_VAE!r} (the same without diffusers' "
                     f"fp32 decode) or {adapter.name!r}, got {value!r}",
                 )
 
