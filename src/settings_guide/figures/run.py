@@ -395,14 +395,22 @@ def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJo
     return [batch for runs in groups.values() for batch in runs]
 
 
+def recorded_call(cls, spec) -> dict[str, Any]:
+    """A call's own arguments as the manifest records them: the spec's, its size where ``cls`` takes one,
+    and the output type (floats, so NaN stays visible to the checks; a first stage hands on latents)."""
+    accepted = call_parameters(cls)
+    call = dict(spec.arguments)
+    for name, value in (("width", spec.width), ("height", spec.height)):
+        if name in accepted:  # image-to-image pipelines take the size of their input image instead
+            call[name] = value
+    call["output_type"] = "latent" if spec.role == "stage" else "np"
+    return call
+
+
 def call_arguments(pipe, job: FigureJob, figures_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The keyword arguments for the pipeline call, and the same as recorded in the manifest."""
-    accepted = call_parameters(type(pipe))
-    arguments = dict(job.spec.arguments)
-    for name, value in (("width", job.spec.width), ("height", job.spec.height)):
-        if name in accepted:  # image-to-image pipelines take the size of their input image instead
-            arguments[name] = value
-    recorded = dict(arguments)
+    recorded = recorded_call(type(pipe), job.spec)
+    arguments = dict(recorded)
     for name in TUPLE_ARGUMENTS & set(arguments):  # SDXL adds these to tuples: a YAML list would not add
         arguments[name] = tuple(arguments[name])
     spec = job.spec
@@ -433,8 +441,6 @@ def call_arguments(pipe, job: FigureJob, figures_dir: Path) -> tuple[dict[str, A
                 arguments["image"] = picture
     if spec.measure == "batch-size":
         recorded["num_images_per_prompt"] = spec.applied["num_images_per_prompt"]  # _measure_batch passes it
-    # Floats keep NaN visible to the checks; a first stage hands on latents.
-    arguments["output_type"] = recorded["output_type"] = "latent" if spec.role == "stage" else "np"
     return arguments, recorded
 
 
@@ -634,15 +640,14 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
 
 def first_stage_record(stage: FigureJob) -> dict[str, Any]:
     """How a refined image's first stage was made: its model at its commit, and its exact call."""
-    spec = stage.spec
-    call = {**spec.arguments, "width": spec.width, "height": spec.height, "output_type": "latent"}
+    spec, pipeline = stage.spec, stage.source.pipeline
     return {
         "model": stage.source.model,
         "revision": stage.source.revision,
-        "pipeline": stage.source.pipeline,
+        "pipeline": pipeline,
         "dtype": spec.dtype,
         "seed": spec.seed,
-        "call": call,
+        "call": recorded_call(job_class(pipeline_class(pipeline), stage), spec),  # as call_arguments made it
     }
 
 
