@@ -126,14 +126,10 @@ def image_entry(
     """The manifest entry of one image just written; ``run`` holds the run-wide facts (device, versions...)."""
     spec = job.spec
     entry = {
-        "file": job.file,
-        "role": spec.role,
-        "key": job.key,
-        "inputs": job.inputs,
+        **job_entry(job, seconds),
         "call": call,  # the exact keyword arguments, all but the generator
         "seed": spec.seed,
         "model": job.source.model,
-        "seconds": round(seconds, 2),
         "width": width,
         "height": height,
         "sha256": sha256,
@@ -144,9 +140,16 @@ def image_entry(
         entry["scheduler"] = spec.scheduler
     if spec.profile is not None:
         entry.update(profile=spec.profile, label=spec.label)
-    if spec.role in ("comparison", "sweep"):
-        entry.update(setting=spec.slug, parameter=spec.parameter, value=spec.value)
     if batch_seeds and len(batch_seeds) > 1:
         # One call made several images: its generator was one CPU torch.Generator per seed, in this order.
         entry["batch_seeds"] = batch_seeds
+    return entry
+
+
+def job_entry(job, seconds: float) -> dict[str, Any]:
+    """What every entry says of the job that made its file: file, key and inputs, the compared value, the time."""
+    spec = job.spec
+    entry = {"file": job.file, "role": spec.role, "key": job.key, "inputs": job.inputs, "seconds": round(seconds, 2)}
+    if spec.role in ("comparison", "sweep"):
+        entry.update(setting=spec.slug, parameter=spec.parameter, value=spec.value)
     return entry

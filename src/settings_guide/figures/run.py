@@ -39,11 +39,7 @@ from .adapters import (  # noqa: E402
     values_applied,
 )
 from .images import ImageRefused, encode_image, encode_variants, to_8bit, variant_file  # noqa: E402
-from .manifest import (  # noqa: E402
-    control_file,  # noqa: E402
-    image_entry,
-    write_manifest,
-)
+from .manifest import control_file, image_entry, job_entry, write_manifest  # noqa: E402
 from .measured import save_in_format, shown_failure  # noqa: E402
 from .memory import choose_offload, model_size  # noqa: E402
 from .no_effect import ignored_arguments  # noqa: E402
@@ -680,15 +676,5 @@ def _save_format(job: FigureJob, figures_dir: Path, entries: dict) -> Outcome:
     except (OSError, ValueError) as error:
         return Outcome(job, False, message=f"{type(error).__name__}: {first_line(error)}")
     seconds = time.perf_counter() - started
-    entries[job.file] = {
-        "file": job.file,
-        "role": job.spec.role,
-        "key": job.key,
-        "inputs": job.inputs,
-        "setting": job.spec.slug,
-        "parameter": job.spec.parameter,
-        "value": job.spec.value,
-        "seconds": round(seconds, 2),
-        **facts,
-    }
+    entries[job.file] = {**job_entry(job, seconds), **facts}  # no call: no pipeline made it
     return Outcome(job, True, seconds)
