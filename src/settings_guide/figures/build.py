@@ -27,11 +27,11 @@ from .manifest import (
     write_manifest,
 )
 from .plan import (
-    STAGES_DIR,
     FigureError,
     JobState,
     ModelResolver,
     Plan,
+    figure_images,
     hub_cache_folder,
     job_state,
     plan_figures,
@@ -158,15 +158,7 @@ def needed_stages(states: list[JobState]) -> list[JobState]:
 
 def unplanned_files(plan: Plan, entries: dict[str, dict], figures_dir: Path) -> list[str]:
     planned = {file for name in plan.files for file in entry_files(entries.get(name, {"file": name}))}
-    on_disk = (
-        {
-            p.relative_to(figures_dir).as_posix()
-            for p in figures_dir.rglob("*")
-            if p.suffix in IMAGE_SUFFIXES and not p.name.startswith(".") and STAGES_DIR not in p.parts
-        }
-        if figures_dir.is_dir()
-        else set()
-    )
+    on_disk = {path.relative_to(figures_dir).as_posix() for path in figure_images(figures_dir)}
     return sorted((set(entries) | on_disk) - planned)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ProblemsFound
-from .manifest import has_image
+from .manifest import IMAGE_SUFFIXES, has_image
 from .spec import FigureSpec, SweepSpec
 
 KEY_SCHEMA = 1  # bump when the meaning of an input changes, so every image is made again
@@ -305,6 +305,19 @@ def figure_file(spec: FigureSpec, key: str) -> str:
     folder = f"{spec.slug}/{spec.profile}" if spec.per_model else spec.slug
     parameter = spec.parameter.replace("+", "-")  # several compared arguments: names hold no "-"
     return f"{folder}/{_file_part(parameter)}-{_file_part(_flat(spec.value))}.{spec.format}"
+
+
+def figure_images(figures_dir: Path) -> list[Path]:
+    """Every image file a run wrote under the figures folder, sorted; never the local stage cache."""
+    if not figures_dir.is_dir():
+        return []
+    return sorted(
+        path
+        for path in figures_dir.rglob("*")
+        if path.suffix in IMAGE_SUFFIXES
+        and not path.name.startswith(".")
+        and STAGES_DIR not in path.relative_to(figures_dir).parts
+    )
 
 
 def _flat(value: Any) -> Any:

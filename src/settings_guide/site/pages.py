@@ -80,18 +80,13 @@ def generate_site(
 def published_figures(figures: Path) -> list[Path]:
     """The figure files the site serves: every image a run made, but not its local stage cache, nor the
     lossless source image of the output-format comparison (megabytes no page shows)."""
-    from ..figures.manifest import IMAGE_SUFFIXES
-    from ..figures.plan import INPUTS_DIR, STAGES_DIR
+    from ..figures.plan import INPUTS_DIR, figure_images
 
-    if not figures.is_dir():
-        return []
-    return sorted(
+    return [
         path
-        for path in figures.rglob("*")
-        if path.suffix in IMAGE_SUFFIXES
-        and STAGES_DIR not in path.relative_to(figures).parts
-        and not (path.parent.name == INPUTS_DIR and re.fullmatch(r"[0-9a-f]{16}\.png", path.name))
-    )
+        for path in figure_images(figures)
+        if not (path.parent.name == INPUTS_DIR and re.fullmatch(r"[0-9a-f]{16}\.png", path.name))
+    ]
 
 
 @functools.lru_cache(maxsize=4)
