@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from settings_guide.figures.batch_chart import BatchPoint, batch_chart_svg, batch_sentence
+from settings_guide.figures.batch_chart import BatchPoint, batch_chart_height, batch_chart_svg, batch_sentence
 from settings_guide.figures.chart import DARK, LIGHT
 
 from .test_sweep import _contrast
@@ -107,3 +107,10 @@ def test_every_colour_the_chart_uses_keeps_its_contrast(palette):
         assert _contrast(text.get("fill") or svg.get("fill"), palette.background) >= 4.5
     for line in svg.iter(f"{SVG}polyline"):
         assert _contrast(line.get("stroke"), palette.background) >= 3
+
+
+@pytest.mark.parametrize("points", [GPU, CPU], ids=["with-memory", "seconds-only"])
+def test_the_page_knows_the_charts_height_without_drawing_it(points):
+    svg = parsed(points)
+    assert int(svg.get("height")) == batch_chart_height(points)
+    assert svg.get("viewBox").endswith(f" {batch_chart_height(points)}")

@@ -27,6 +27,13 @@ class BatchPoint(NamedTuple):
     peak_memory_bytes: int | None  # None where the device has no memory counter (CPU)
 
 
+def batch_chart_height(points: list[BatchPoint]) -> int:
+    """The chart's height: one panel, or two when memory was measured; below them the axis and a note."""
+    measured = any(memory is not None for _, _, memory in points)
+    panels = 2 if measured else 1
+    return 72 + panels * PANEL_HEIGHT + (panels - 1) * PANEL_GAP + (64 if measured else 92)
+
+
 def batch_chart_svg(points: list[BatchPoint], device: str, model: str, palette: Palette, title: str = "") -> str:
     """The chart as a standalone SVG document; ``title`` becomes its accessible name."""
     points = _checked(points)
@@ -39,7 +46,7 @@ def batch_chart_svg(points: list[BatchPoint], device: str, model: str, palette: 
     if measured:
         panels.append(("peak memory (GiB)", "GiB", measured, memory_colour, "7 4", "square"))
     bottom = top + len(panels) * PANEL_HEIGHT + (len(panels) - 1) * PANEL_GAP
-    height = bottom + (64 if measured else 92)
+    height = batch_chart_height(points)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'font-family="{FONT}" font-size="13" fill="{p.ink}">',

@@ -9,7 +9,6 @@ with a line per model.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -282,7 +281,8 @@ class _View:
 
     def batch_chart(self, item: LoadedSetting, made: list[dict]) -> BatchChart | None:
         """The batch-size measurement's chart, once every batch size has been measured on one device."""
-        from .batch_chart import BatchPoint, batch_chart_svg, batch_sentence
+        from .batch_chart import WIDTH as BATCH_WIDTH
+        from .batch_chart import BatchPoint, batch_chart_height, batch_chart_svg, batch_sentence
 
         if item.setting.comparison.measure != "batch-size" or not made:
             return None
@@ -298,17 +298,18 @@ class _View:
         sentence = batch_sentence(points, device)
         light, dark = (f"{item.slug}/batch-{palette}.svg" for palette in ("light", "dark"))
         light, dark = self.site_path(light), self.site_path(dark)
-        svg_light = batch_chart_svg(points, device, model, LIGHT, sentence)
-        height = int(re.search(r'height="([0-9]+)"', svg_light).group(1))
         return BatchChart(
             light=light,
             dark=dark,
-            width=WIDTH,
-            height=height,
+            width=BATCH_WIDTH,
+            height=batch_chart_height(points),
             alt=sentence,
             sentence=sentence,
             device=device,
-            files=((light, svg_light), (dark, batch_chart_svg(points, device, model, DARK, sentence))),
+            files=tuple(
+                (path, batch_chart_svg(points, device, model, palette, sentence))
+                for path, palette in ((light, LIGHT), (dark, DARK))
+            ),
         )
 
     def measured(self, item: LoadedSetting, entry, record: dict, status: str, reason: str | None) -> _Measured:
