@@ -143,14 +143,14 @@ class FigureJob:
     def steps(self) -> float:
         """Roughly how many denoising steps the image costs (for balancing shards)."""
         arguments = self.spec.arguments
+
+        def number(name: str, default: float) -> float:
+            value = arguments.get(name, default)
+            return float(value) if isinstance(value, (int, float)) else default
+
         steps = arguments.get("num_inference_steps", STEPS_WHEN_UNKNOWN)
         # The share of the schedule this call runs: image-to-image's strength, a refiner ensemble's part.
-        share = (
-            float(arguments.get("strength", 1.0)) if isinstance(arguments.get("strength", 1.0), (int, float)) else 1.0
-        )
-        for name, part in (("denoising_end", lambda v: v), ("denoising_start", lambda v: 1 - v)):
-            if isinstance(arguments.get(name), (int, float)):
-                share *= part(float(arguments[name]))
+        share = number("strength", 1.0) * number("denoising_end", 1.0) * (1 - number("denoising_start", 0.0))
         try:
             return max(1.0, float(steps) * share)
         except (TypeError, ValueError):

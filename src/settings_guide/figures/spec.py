@@ -364,7 +364,11 @@ def fit_size(width: int, height: int, overrides: Overrides) -> tuple[int, int]:
     """``--size W x H`` shrinks (or grows) an image to fit inside that box, keeping its aspect ratio."""
     if overrides.width is None or overrides.height is None:
         return width, height
-    scale = min(overrides.width / width, overrides.height / height)
+    return scaled(width, height, min(overrides.width / width, overrides.height / height))
+
+
+def scaled(width: int, height: int, scale: float) -> tuple[int, int]:
+    """A size times ``scale``, each side rounded to a multiple of 8 (what the pipelines take), at least 8."""
     return tuple(max(8, round(side * scale / 8) * 8) for side in (width, height))  # type: ignore[return-value]
 
 
@@ -597,7 +601,7 @@ def _staged(spec: FigureSpec, item: LoadedSetting, defaults: LoadedDefaults, ove
         first_arguments = {k: v for k, v in spec.arguments.items() if k not in (*comparison.names, "strength")}
         native = fit_size(*_profile_size(defaults, spec.profile), overrides)
         first = replace(_as_first_stage(spec, "input"), arguments=first_arguments, width=native[0], height=native[1])
-        enlarged = tuple(max(8, round(side * recipe.upscale / 8) * 8) for side in native)
+        enlarged = scaled(*native, recipe.upscale)
         return replace(
             spec,
             task=IMAGE_TO_IMAGE,
