@@ -90,7 +90,7 @@ def diffusers_snippet(entry: dict, input_image: str | None = None) -> str:
         ]
     lines += _load(entry, "pipe", device, controlnet=bool(adapter and adapter["kind"] == "controlnet"))
     lines += _adapter_lines(adapter, applied, entry["dtype"])
-    if adapter and adapter["kind"] in ("lora", "ip-adapter", "vae") and device:
+    if _adapter_before_device(entry) and device:
         lines.append(f"pipe = pipe.to({python_literal(device)})")
     # 4. The scheduler swap, built from the model's own scheduler config as the run builds it.
     if scheduler:
