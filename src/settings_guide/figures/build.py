@@ -5,6 +5,7 @@ Planning never imports torch; only ``build_figures`` does, through ``figures.run
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import sys
 import time
@@ -91,10 +92,12 @@ def load_project(options: BuildOptions):
 
 def pin_project(options: BuildOptions) -> int:
     """``--pin``: write the current commit of every unpinned Hub model into its file; 1 if any could not be."""
-    from .pin import pin_models
-
     loaded, defaults = load_project(options)
     unpinned = unpinned_models(loaded, defaults)
+    if unpinned and importlib.util.find_spec("huggingface_hub") is None:  # the site's install asks no Hub
+        raise FigureError("--pin asks the Hugging Face Hub for commits: install the figures extra (make .venv/.figures)")
+    from .pin import pin_models
+
     done, failed = pin_models(unpinned, options.root)
     for line in done:
         print(line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,10 +59,16 @@ def looks_like_path(model: str) -> bool:
 
 
 def hub_cache_folder(model: str) -> Path:
-    """Where the Hugging Face cache (``HF_HUB_CACHE``) keeps a Hub model: its ``refs/`` and ``snapshots/<commit>/``."""
-    from huggingface_hub import constants  # light: no torch
+    """Where the Hugging Face cache keeps a Hub model: its ``refs/`` and ``snapshots/<commit>/``."""
+    return hub_cache() / ("models--" + model.replace("/", "--"))
 
-    return Path(constants.HF_HUB_CACHE) / ("models--" + model.replace("/", "--"))
+
+def hub_cache() -> Path:
+    """The Hugging Face cache folder, found from the environment in huggingface_hub's order (HF_HUB_CACHE,
+    then HF_HOME/hub, then XDG_CACHE_HOME/huggingface/hub): planning runs where huggingface_hub is not installed."""
+    home = os.getenv("HF_HOME") or os.path.join(os.getenv("XDG_CACHE_HOME") or os.path.join("~", ".cache"), "huggingface")
+    cache = os.getenv("HF_HUB_CACHE") or os.getenv("HUGGINGFACE_HUB_CACHE") or os.path.join(home, "hub")
+    return Path(os.path.expandvars(os.path.expanduser(cache)))
 
 
 class ModelResolver:
