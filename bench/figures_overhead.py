@@ -110,7 +110,7 @@ def overhead(work: Path, repeats: int) -> None:
 def planning(work: Path, count: int, repeats: int) -> None:
     import hashlib
 
-    from settings_guide.figures.build import BuildOptions, plan_project
+    from settings_guide.figures.make import BuildOptions, plan_project
     from settings_guide.figures.manifest import write_manifest
 
     settings = {

@@ -10,7 +10,8 @@ import diffusers
 import pytest
 
 from settings_guide.figures.plan import ModelResolver, plan_figures
-from settings_guide.figures.spec import all_specs, load_defaults
+from settings_guide.figures.profiles import load_defaults
+from settings_guide.figures.spec import all_specs
 from settings_guide.pages.render import make_environment, render_site_pages
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.settings.model import CATEGORIES
@@ -134,7 +135,7 @@ def _accepts(annotation, value) -> bool:
 
 def test_each_comparison_is_accepted_by_its_pipeline(planned):
     """Checked against the real diffusers signatures, as the figure run does before loading."""
-    from settings_guide.figures.run import check_pipeline_calls, job_class, pipeline_class
+    from settings_guide.figures.run.checks import check_pipeline_calls, job_class, pipeline_class
 
     check_pipeline_calls(list(planned))  # names: raises ProblemsFound with file:line:col
     for job in planned:

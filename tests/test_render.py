@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from settings_guide.pages.figure_slots import FigureSlot, ModelFigures, PageFigures, Scrubber, ScrubberPoint
+from settings_guide.pages.figures.view import FigureSlot, ModelFigures, PageFigures, Scrubber, ScrubberPoint
 from settings_guide.pages.render import make_environment, render_site_pages
 from settings_guide.settings.load import load_settings
 

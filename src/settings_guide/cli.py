@@ -6,11 +6,11 @@ Each subcommand lives in ``commands/<name>.py``; adding one is one line in COMMA
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from .commands import figures, new, render, schema, validate, zensical
-from .errors import Problem, ProblemsFound
+from .commands.report import report_problems
+from .errors import FigureError, ProblemsFound
 
 COMMANDS = [validate, render, schema, new, figures, zensical]
 
@@ -28,23 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     except ProblemsFound as found:
         report_problems(found.problems)
         return 1
+    except FigureError as error:  # the one other kind of user mistake: an option or the run's set-up
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def report_problems(problems: list[Problem]) -> None:
-    """Print problems one per line; on GitHub Actions also as inline annotations."""
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        for problem in problems:
-            print(problem.github_annotation())
-    files = len({problem.file for problem in problems})
-    print(
-        f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}",
-        file=sys.stderr,
-    )
 
 
 if __name__ == "__main__":

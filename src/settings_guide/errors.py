@@ -27,7 +27,11 @@ class Problem:
         return f"::error file={_escape_property(self.file)},line={self.line},col={self.column}::{_escape_data(text)}"
 
 
-class ProblemsFound(Exception):
+class UserError(Exception):
+    """A mistake in what a user gave us (a file, an option): reported in one place, never as a traceback."""
+
+
+class ProblemsFound(UserError):
     """Raised when input is invalid; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]):
@@ -48,3 +52,13 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``; did you mean 'x'?`` for the choice closest to ``word``, or nothing when none is close."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class FigureError(UserError):
+    """A user-facing problem with the run itself (model, lock, options): one line, no traceback."""
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's first line, short enough for one line of a report."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

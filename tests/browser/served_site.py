@@ -25,7 +25,8 @@ import numpy as np
 import yaml
 from PIL import Image
 
-from settings_guide.figures.images import encode_variants, variant_file
+from settings_guide.figures.layout import variant_file
+from settings_guide.figures.run.images import encode_variants
 from settings_guide.settings.load import find_setting_files, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +137,8 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
 def _as_measured(figures: Path, comparison, entry: dict, index: int) -> None:
     """What a real run records for measured and precision comparisons: a format's size and crop, a batch's
     memory, and (for the stock VAE kept in fp16) a NaN result in place of an image."""
-    from settings_guide.figures.formats import human_size, zoomed_crop
+    from settings_guide.figures.run.encode import zoomed_crop
+    from settings_guide.kinds.output_format import human_size
 
     file = figures / entry["file"]
     if comparison.measure == "output-format":

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from settings_guide.figures.batch_chart import BatchPoint, batch_chart_height, batch_chart_svg, batch_sentence
-from settings_guide.figures.chart import DARK, LIGHT
+from settings_guide.pages.figures.batch_chart import BatchPoint, batch_chart_height, batch_chart_svg, batch_sentence
+from settings_guide.pages.figures.chart import DARK, LIGHT
 
 from .test_sweep import _contrast
 

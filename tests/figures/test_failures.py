@@ -114,7 +114,7 @@ def test_out_of_memory_retries_with_smaller_batches_and_vae_slicing(tiny_model):
     import torch
     from diffusers import StableDiffusionPipeline
 
-    from settings_guide.figures import run
+    from settings_guide.figures.run import checks, generate, pipelines
 
     pipe = StableDiffusionPipeline.from_pretrained(tiny_model)
     pipe.set_progress_bar_config(disable=True)
@@ -127,12 +127,12 @@ def test_out_of_memory_retries_with_smaller_batches_and_vae_slicing(tiny_model):
         # A GPU that fits two images at once, and only while the VAE decodes them one by one.
         if n > 2 or (n == 2 and not pipe.vae.use_slicing):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return run.call_pipeline(pipe, arguments, seeds[start : start + n])
+        return generate.call_pipeline(pipe, arguments, seeds[start : start + n])
 
-    results = run.call_with_retries(call, len(seeds), lambda: run.enable_vae_slicing(pipe))
+    results = generate.call_with_retries(call, len(seeds), lambda: generate.enable_vae_slicing(pipe))
 
     assert sizes == [4, 2, 2] and pipe.vae.use_slicing
-    alone = run.call_pipeline(pipe, arguments, [3])[0][0]
+    alone = generate.call_pipeline(pipe, arguments, [3])[0][0]
     assert len(results) == 4 and np.allclose(results[2][0], alone, atol=1e-4)
 
     sizes.clear()
@@ -142,7 +142,7 @@ def test_out_of_memory_retries_with_smaller_batches_and_vae_slicing(tiny_model):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     with pytest.raises(torch.OutOfMemoryError):
-        run.call_with_retries(never_fits, 4, lambda: None)
+        generate.call_with_retries(never_fits, 4, lambda: None)
     assert sizes == [4, 2, 1]  # one image at a time with slicing still does not fit: give up
 
 
@@ -152,7 +152,7 @@ def test_the_manifest_records_what_reproduces_an_image(figure_project, tiny_mode
     import torch
     from diffusers import StableDiffusionPipeline
 
-    from settings_guide.figures.images import encode_image, to_8bit
+    from settings_guide.figures.run.images import encode_image, to_8bit
 
     run_figures(figure_project, "--only", "steps", model=tiny_model)
     entry = manifest(figure_project)["steps/num_inference_steps-3.webp"]

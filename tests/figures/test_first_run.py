@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from settings_guide.cli import main
-from settings_guide.figures.build import BuildOptions, plan_project
+from settings_guide.figures.make import BuildOptions, plan_project
 from settings_guide.figures.memory import GIB, HEADROOM, ModelSize, choose_offload, model_size
 
 from .conftest import FLUX_PROFILE, HUB_MODEL, defaults_yaml, make_project, manifest, run_figures, setting_yaml
@@ -130,7 +130,7 @@ def test_a_gated_model_says_how_to_get_access():
     from huggingface_hub.errors import GatedRepoError
 
     from settings_guide.figures.plan import ModelSource
-    from settings_guide.figures.run import fetch_failure
+    from settings_guide.figures.run.pipelines import fetch_failure
 
     source = ModelSource("black-forest-labs/FLUX.1-dev", "3de623fc3c33e44ffbe2bad470d0f45bccf2eb21", "FluxPipeline")
     url = "https://huggingface.co/api/models/black-forest-labs/FLUX.1-dev"

@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from settings_guide.figures.formats import (
-    encode_as,
-    format_supported,
-    human_size,
-    parse_format,
-    unsupported_reason,
-    zoomed_crop,
-)
+from settings_guide.figures.run.encode import encode_as, format_supported, unsupported_reason, zoomed_crop
+from settings_guide.kinds.output_format import human_size, parse_format
 
 VALUES = ["png", "jpeg-90", "jpeg-40", "webp-80", "webp-lossless", "avif-60"]
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree
 
-from settings_guide.figures.build import BuildOptions, plan_project
+from settings_guide.figures.make import BuildOptions, plan_project
 from settings_guide.site.pages import ProjectPaths, generate_site
 
 from .conftest import FLUX_PROFILE, HUB_MODEL, defaults_yaml, make_project, manifest, run_figures, setting_yaml

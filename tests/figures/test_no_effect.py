@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from settings_guide.figures.build import BuildOptions, plan_project
+from settings_guide.figures.make import BuildOptions, plan_project
 
 from .conftest import FLUX_PROFILE, HUB_MODEL, defaults_yaml, images, make_project, run_figures, setting_yaml
 
@@ -74,12 +74,12 @@ def test_an_argument_the_set_up_ignores_is_an_error_at_its_line_before_any_image
 
 
 def test_the_catalogue_passes_every_check_before_rendering(hub_cache):
-    from settings_guide.figures import run
+    from settings_guide.figures.run import checks, generate, pipelines
 
     jobs = [state.job for state in plan_project(BuildOptions(root=ROOT), "fp32").states]
     assert any("eta" in job.spec.arguments for job in jobs)  # the check has something to look at
 
-    run.check_pipeline_calls(jobs)
-    folders, unavailable = run.fetch_models(jobs)
+    checks.check_pipeline_calls(jobs)
+    folders, unavailable = pipelines.fetch_models(jobs)
     assert unavailable == {}  # every catalogue model is in the tiny cache
-    run.check_ignored_arguments(jobs, folders)  # raises ProblemsFound on a false alarm
+    checks.check_ignored_arguments(jobs, folders)  # raises ProblemsFound on a false alarm

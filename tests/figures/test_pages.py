@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from settings_guide.figures.status import figures_reader
+from settings_guide.pages.figures.read import figures_reader
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.site.pages import ProjectPaths, generate_site
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from settings_guide.errors import ProblemsFound
-from settings_guide.figures.build import BuildOptions, plan_project
+from settings_guide.figures.make import BuildOptions, plan_project
 from settings_guide.figures.plan import ModelResolver, plan_figures
-from settings_guide.figures.spec import Overrides, comparison_specs, load_defaults
+from settings_guide.figures.profiles import load_defaults
+from settings_guide.figures.spec import Overrides, comparison_specs
 from settings_guide.settings.load import find_setting_files, load_settings
 
 from .conftest import (
@@ -72,7 +73,7 @@ def test_planning_and_the_pages_never_import_torch(tmp_path, tiny_model):
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from settings_guide.figures.build import BuildOptions, plan_project
+        from settings_guide.figures.make import BuildOptions, plan_project
         from settings_guide.site.pages import ProjectPaths, generate_site
 
         planned = plan_project(BuildOptions(root=Path({str(project)!r})), None)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from settings_guide.figures.build import BuildOptions, plan_project
+from settings_guide.figures.make import BuildOptions, plan_project
 from settings_guide.site.pages import ProjectPaths, generate_site
 
 from .conftest import defaults_yaml, make_project, manifest, run_figures, setting_yaml

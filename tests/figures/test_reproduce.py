@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from settings_guide.figures.images import encode_image
-from settings_guide.pages.automatic1111 import SAMPLERS, automatic1111_parameters
-from settings_guide.pages.reproduce import diffusers_snippet, python_literal
+from settings_guide.figures.run.images import encode_image
+from settings_guide.pages.figures.automatic1111 import SAMPLERS, automatic1111_parameters
+from settings_guide.pages.figures.reproduce import diffusers_snippet, python_literal
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.site.pages import ProjectPaths, generate_site
 

@@ -10,6 +10,8 @@ import re
 import sys
 from pathlib import Path
 
+from .report import report_problems
+
 
 def register(commands) -> None:
     parser = commands.add_parser(
@@ -78,21 +80,9 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def run(args) -> int:
-    from ..cli import report_problems
-    from ..errors import ProblemsFound
-    from ..figures.build import (
-        BuildOptions,
-        build_figures,
-        counts,
-        merge_shards,
-        model_lines,
-        pin_project,
-        plan_dtype,
-        plan_lines,
-        plan_project,
-        unchanged_comparisons,
-    )
-    from ..figures.plan import FigureError, looks_like_path
+    from ..errors import FigureError, ProblemsFound
+    from ..figures.layout import looks_like_path
+    from ..figures.make import BuildOptions, plan_dtype, plan_project, unchanged_comparisons
 
     model = args.model
     if model and (looks_like_path(model) or Path(model).expanduser().is_dir()):
@@ -110,21 +100,29 @@ def run(args) -> int:
     )
     try:
         if args.merge:
-            return merge_shards(options, args.merge)
+            return _merge(options, args.merge)
         if args.pin:
-            return pin_project(options)
+            return _pin(options)
         if not (args.dry_run or args.check):
-            return build_figures(options)
+            return _make(options)
         planned = plan_project(options, plan_dtype(options, args.device))
         unchanged = unchanged_comparisons(planned)
     except FigureError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
         return 2 if args.check else 1
     except ProblemsFound as found:
         if not args.check:
             raise
         report_problems(found.problems)
         return 2  # the plan itself is broken: not the same as images waiting to be made
+    return _report_plan(planned, unchanged, args)
+
+
+def _report_plan(planned, unchanged: list[str], args) -> int:
+    """``--dry-run`` and ``--check``: the plan in words; --check exits 1 when anything is to make."""
+    from ..figures.summary import counts, model_lines, plan_lines
+
     for line in plan_lines(planned, only_pending=args.check):
         print(line)
     for line in model_lines(planned.states, planned.entries, args.offload):
@@ -144,3 +142,93 @@ def run(args) -> int:
         )
         return 1
     return 0
+
+
+def _make(options) -> int:
+    """A run: a progress bar while it makes images, then what failed and why, and one summary line."""
+    from ..figures.make import build_figures
+
+    with _ProgressBar() as progress:
+        report = build_figures(options, progress)
+    if report.refused:
+        report_problems(report.refused)
+    for file, message in report.failed:
+        print(f"failed: {file}: {message}", file=sys.stderr)
+    for model in report.unavailable:
+        images = f"{model.images} image{'s' if model.images != 1 else ''}"
+        adapter = f" with adapter {model.adapter}" if model.adapter else ""
+        print(
+            f"error: model {model.model} (revision {model.revision}){adapter}, {images} not made: {model.reason}",
+            file=sys.stderr,
+        )
+    if not report.attempted:  # every model it needed is out of reach: the lines above say why
+        return 1
+    done = [f"generated {report.generated}", f"cached {report.cached}", f"failed {report.failures}"]
+    if report.removed:
+        done.append(f"removed {report.removed}")
+    if report.measured:
+        done.append(f"measured {report.measured} sweep{'s' if report.measured != 1 else ''}")
+    loaded = f"{report.models_loaded} model{'s' if report.models_loaded != 1 else ''} loaded, "
+    print(f"{', '.join(done)} ({loaded if report.models_loaded else ''}{report.seconds:.1f} s on {report.device})")
+    for line in report.unchanged:
+        print(line, file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _pin(options) -> int:
+    from ..figures.make import pin_project
+
+    report = pin_project(options)
+    for line in report.pinned:
+        print(line)
+    for line in report.failed:
+        print(line, file=sys.stderr)
+    print(f"pinned {len(report.pinned)} of {report.unpinned} unpinned models" if report.unpinned else "every model is pinned")
+    return 1 if report.failed else 0
+
+
+def _merge(options, folders) -> int:
+    from ..figures.make import merge_shards
+
+    report = merge_shards(options, folders)
+    print(
+        f"merged {report.merged} images from {report.folders} folders; {report.left} still missing or stale"
+        f"{f'; {report.sweeps_adopted} of {report.sweeps_todo} sweeps measured' if report.sweeps_todo else ''}"
+        f"{f'; removed {report.removed}' if report.removed else ''}"
+    )
+    return 0
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr (images made, the one just done, seconds per image), shown once a run starts."""
+
+    def __enter__(self):
+        self._progress = None
+        self._seconds: list[float] = []
+        return self
+
+    def start(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("images"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[rate]}"),
+        )
+        self._progress = Progress(*columns, console=Console(stderr=True))
+        self._progress.start()
+        self._task = self._progress.add_task("figures", total=total, rate="")
+
+    def done(self, outcome) -> None:
+        if outcome.ok:
+            self._seconds.append(outcome.seconds)
+        rate = f"{sum(self._seconds) / len(self._seconds):.2f} s/image" if self._seconds else ""
+        self._progress.update(self._task, advance=1, rate=rate, description=outcome.job.file)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()

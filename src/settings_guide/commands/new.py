@@ -17,7 +17,8 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from ..atomic import write_text_atomic
-    from ..settings.load import SETTING_SUFFIX, display_path
+    from ..settings.load import SETTING_SUFFIX
+    from ..settings.positions import display_path
     from ..settings.scaffold import ScaffoldError, new_setting_slug, scaffold_setting
 
     try:

@@ -42,7 +42,8 @@ def run(args) -> int:
 def _check_figure_plan(loaded, defaults_path: Path) -> str:
     """The comparisons against figures/defaults.yml: known model profiles, every Hub model pinned. No torch."""
     from ..errors import ProblemsFound
-    from ..figures.spec import all_specs, load_defaults, unpinned_models
+    from ..figures.profiles import load_defaults, unpinned_models
+    from ..figures.spec import all_specs
 
     if not defaults_path.is_file():
         return ""

@@ -15,12 +15,10 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import Problem, ProblemsFound
-from ..settings.load import display_path
-from .spec import sweep_id
+from ..settings.positions import display_path
+from .layout import MANIFEST_NAME, sweep_id
 
-MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA = 1
-IMAGE_SUFFIXES = (".webp", ".png", ".jpg", ".avif")  # what a figures run writes (and may remove)
 
 
 # Results a precision comparison records instead of an image (see figures/measured.py): shown, labelled.
@@ -30,11 +28,6 @@ SHOWN_FAILURES = ("nan", "black")
 def has_image(entry: dict) -> bool:
     """False for an entry that records a shown failure instead of a file."""
     return entry.get("result") not in SHOWN_FAILURES
-
-
-def control_file(input_file: str, kind: str) -> str:
-    """Where a ControlNet's control image (e.g. Canny edges) of an input image is kept: beside that image."""
-    return f"{input_file.rpartition('.')[0]}-{kind}.png"
 
 
 def entry_files(entry: dict) -> list[str]:

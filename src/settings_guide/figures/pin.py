@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 from ..atomic import write_text_atomic
-from .plan import FigureError, first_line, hub_cache_folder
-from .spec import COMMIT, Unpinned
+from ..errors import FigureError, first_line
+from .layout import hub_cache_folder
+from .profiles import COMMIT, Unpinned
 
 _SCALAR = re.compile(r"""("[^"]*"|'[^']*'|[^\s#]+)""")
 

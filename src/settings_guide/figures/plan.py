@@ -9,31 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from ..errors import ProblemsFound
-from .manifest import IMAGE_SUFFIXES, has_image
+from ..errors import FigureError, ProblemsFound
+from .layout import figure_file, looks_like_path
 from .spec import FigureSpec, SweepSpec
 
 KEY_SCHEMA = 1  # bump when the meaning of an input changes, so every image is made again
-INPUTS_DIR = "_inputs"  # input images of image-to-image comparisons; no setting slug starts with "_"
-# First stages whose output is latents (the refiner's input): a local cache, not published, not in git.
-STAGES_DIR = ".stages"
 STEPS_WHEN_UNKNOWN = 30  # for balancing shards only
-
-
-class FigureError(Exception):
-    """A user-facing problem with the run itself (model, lock, options): one line, no traceback."""
-
-
-def first_line(error: BaseException) -> str:
-    """An exception's first line, short enough for one line of a report."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 @dataclass(frozen=True)
@@ -51,24 +36,6 @@ class ModelSource:
     def key(self) -> tuple[str, str]:
         """What is fetched once per run: the model at its configured revision."""
         return (self.model, self.revision)
-
-
-def looks_like_path(model: str) -> bool:
-    """Hub ids are ``owner/name``; anything else (``/x``, ``./x``, ``x``, ``a/b/c``) is a folder."""
-    return model.startswith(("/", ".", "~")) or "\\" in model or model.count("/") != 1
-
-
-def hub_cache_folder(model: str) -> Path:
-    """Where the Hugging Face cache keeps a Hub model: its ``refs/`` and ``snapshots/<commit>/``."""
-    return hub_cache() / ("models--" + model.replace("/", "--"))
-
-
-def hub_cache() -> Path:
-    """The Hugging Face cache folder, found from the environment in huggingface_hub's order (HF_HUB_CACHE,
-    then HF_HOME/hub, then XDG_CACHE_HOME/huggingface/hub): planning runs where huggingface_hub is not installed."""
-    home = os.getenv("HF_HOME") or os.path.join(os.getenv("XDG_CACHE_HOME") or os.path.join("~", ".cache"), "huggingface")
-    cache = os.getenv("HF_HUB_CACHE") or os.getenv("HUGGINGFACE_HUB_CACHE") or os.path.join(home, "hub")
-    return Path(os.path.expandvars(os.path.expanduser(cache)))
 
 
 class ModelResolver:
@@ -303,44 +270,6 @@ def _base_inputs(spec: FigureSpec, source: ModelSource, input_key: str | None) -
     }
 
 
-def figure_file(spec: FigureSpec, key: str) -> str:
-    """Where an image lives under figures/: stable per compared value, so pull-request diffs show changes."""
-    if spec.role == "input":
-        return f"{INPUTS_DIR}/{key[:16]}.{spec.format}"
-    if spec.role == "stage":
-        return f"{STAGES_DIR}/{key}.npy"
-    folder = f"{spec.slug}/{spec.profile}" if spec.per_model else spec.slug
-    parameter = spec.parameter.replace("+", "-")  # several compared arguments: names hold no "-"
-    return f"{folder}/{_file_part(parameter)}-{_file_part(_flat(spec.value))}.{spec.format}"
-
-
-def figure_images(figures_dir: Path) -> list[Path]:
-    """Every image file a run wrote under the figures folder, sorted; never the local stage cache."""
-    if not figures_dir.is_dir():
-        return []
-    return sorted(
-        path
-        for path in figures_dir.rglob("*")
-        if path.suffix in IMAGE_SUFFIXES
-        and not path.name.startswith(".")
-        and STAGES_DIR not in path.relative_to(figures_dir).parts
-    )
-
-
-def _flat(value: Any) -> Any:
-    """A list value as file-name text: pairs as ``32x32``, items joined by ``-`` (``32x32-16x0``)."""
-    if not isinstance(value, list):
-        return value
-    return "-".join("x".join(map(str, item)) if isinstance(item, list) else str(item) for item in value)
-
-
-def _file_part(value: Any) -> str:
-    text = str(value)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:64] or "empty"
-    # Text values (prompts, ...) need not be file-safe; a short hash keeps their names distinct.
-    return safe if safe == text else f"{safe}-{_sha256(text.encode())[:8]}"
-
-
 def plan_figures(specs: list[FigureSpec], resolver: ModelResolver) -> Plan:
     """Jobs for the specs, input images first; raises ProblemsFound or FigureError for unusable models."""
     jobs: list[FigureJob] = []
@@ -370,70 +299,3 @@ def _job(spec: FigureSpec, resolver: ModelResolver, input_job: FigureJob | None)
     return FigureJob(key, figure_file(spec, key), inputs, spec, source, input_job)
 
 
-# --- each job's state against the manifest ------------------------------------------------
-
-FigureState = Literal["fresh", "missing", "stale"]
-
-
-@dataclass(frozen=True)
-class JobState:
-    job: FigureJob
-    state: FigureState
-    reason: str = ""
-
-
-def job_state(job: FigureJob, entry: dict | None, figures_dir: Path, verify_bytes: bool = False) -> JobState:
-    """fresh (file there, key matches), missing (no file), or stale (file there, made from other inputs)."""
-    path = figures_dir / job.file
-    if job.spec.role == "stage":  # its file is named by its key and has no manifest entry
-        return JobState(job, "fresh" if path.is_file() else "missing", "" if path.is_file() else "not made yet")
-    if entry is not None and not has_image(entry):  # a precision that broke the image: its result is the figure
-        if entry.get("key") == job.key:
-            return JobState(job, "fresh")
-        return JobState(job, "stale", describe_change(job.inputs, entry.get("inputs")))
-    if entry is None or not path.is_file():
-        return JobState(job, "missing", "not generated yet" if entry is None else "its file is missing")
-    if entry.get("key") != job.key:
-        return JobState(job, "stale", describe_change(job.inputs, entry.get("inputs")))
-    if verify_bytes and _sha256(path.read_bytes()) != entry.get("sha256"):
-        return JobState(job, "stale", "the file differs from the one the manifest records")
-    return JobState(job, "fresh")
-
-
-def describe_change(planned: dict, recorded: dict | None) -> str:
-    """A short reason an image is out of date, e.g. ``changed: prompt, guidance_scale 7.5 → 5``."""
-    if not isinstance(recorded, dict):
-        return "made before its inputs were recorded"
-    changes = []
-    # Another model brings its own pipeline class and scheduler: name the cause, not each consequence.
-    consequences = (
-        {"revision", "pipeline", "scheduler", "scheduler_config"}
-        if planned.get("model") != recorded.get("model")
-        else {"scheduler_config"}
-        if planned.get("revision") != recorded.get("revision")
-        else set()
-    )
-    for name in planned:
-        if name in consequences:
-            continue
-        if name == "arguments":
-            before, after = recorded.get(name) or {}, planned[name]
-            changes += [
-                _change(arg, before.get(arg), after.get(arg))
-                for arg in sorted({*before, *after})
-                if before.get(arg) != after.get(arg)
-            ]
-        elif name == "input_image" and planned[name] != recorded.get(name):
-            changes.append("its input image")
-        elif planned[name] != recorded.get(name):
-            changes.append(_change(name, recorded.get(name), planned[name]))
-    return "changed: " + ", ".join(changes) if changes else "its inputs changed"
-
-
-def _change(name: str, before: Any, after: Any) -> str:
-    if name == "key_schema":
-        return "the figure pipeline's cache-key version"
-    shown = [json.dumps(v, ensure_ascii=False) if isinstance(v, str) else str(v) for v in (before, after)]
-    if before is None or after is None or max(map(len, shown)) > 24:
-        return name
-    return f"{name} {shown[0]} → {shown[1]}"

@@ -9,46 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from ..errors import Problem, ProblemsFound, did_you_mean
-from ..settings.load import display_path, problem_in_document
+from ..kinds.output_format import parse_format
 from ..settings.model import (
     Adapter,
-    ArgumentValue,
     ComparisonModel,
-    HttpsUrl,
-    Identifier,
     LoadedSetting,
-    LongText,
-    Seed,
-    ShortText,
-    Slug,
-    Text,
 )
-from ..settings.yaml_reader import PlainScalar, YamlReadError, read_yaml
-from .formats import parse_format
+from .layout import sweep_id
+from .profiles import RESERVED_ARGUMENTS, SIZE_ARGUMENTS, LoadedDefaults
 
-DEFAULTS_NAME = "defaults.yml"
-DTYPES = ("bf16", "fp16", "fp32")
 TEXT_TO_IMAGE, IMAGE_TO_IMAGE = "text-to-image", "image-to-image"
-# Call arguments the runner sets itself; a setting that sets them would break the run.
-RESERVED_ARGUMENTS = frozenset(
-    {
-        "generator",
-        "output_type",
-        "num_images_per_prompt",
-        "image",
-        "return_dict",
-        "latents",
-        "callback_on_step_end",
-        "callback_on_step_end_tensor_inputs",
-    }
-)
-SIZE_ARGUMENTS = ("width", "height")  # carried as the spec's size: image-to-image pipelines take no size
 # Arguments SDXL adds together as tuples (`original_size + crops_coords_top_left + target_size`): a YAML
 # list must reach the pipeline (and the reproduction code) as a tuple.
 TUPLE_ARGUMENTS = frozenset(
@@ -62,183 +35,6 @@ TUPLE_ARGUMENTS = frozenset(
     }
 )
 CANNY_THRESHOLDS = (100, 200)  # OpenCV's Canny hysteresis thresholds for a control image, as diffusers' examples
-
-
-def _whole_number(value: Any) -> Any:
-    if isinstance(value, PlainScalar) and re.fullmatch(r"[0-9]+", value):
-        return int(value)
-    return value
-
-
-Pixels = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=8, le=8192, multiple_of=8)]
-ModelId = Annotated[Text, Field(min_length=1, max_length=500, pattern=r"^\S(.*\S)?$")]
-
-
-Revision = Annotated[Text, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=80)]
-COMMIT = re.compile(r"[0-9a-f]{40}")
-PIN_HINT = "run `settings-guide figures --pin` on a machine with Hub access to write its current commit here"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ModelProfile(_Strict):
-    """One model a comparison can name: its weights, pipeline and the base call its model card recommends."""
-
-    label: ShortText  # how pages name it, e.g. "FLUX.1 [schnell]"
-    model: ModelId  # Hub id (or a local diffusers folder)
-    revision: Revision  # a commit (validated with the rest): a branch such as "main" can change unnoticed
-    pipeline: Identifier
-    dtype: Literal[DTYPES]  # type: ignore[valid-type]
-    width: Pixels
-    height: Pixels
-    negative_prompt: bool = True  # whether its base call takes the shared negative prompt
-    arguments: dict[Identifier, ArgumentValue] = Field(default_factory=dict)
-    source: HttpsUrl | None = None  # where its base arguments come from (the model card)
-
-
-class FigureDefaults(_Strict):
-    """What every comparison image starts from; see figures/defaults.yml."""
-
-    default_model: Slug
-    models: Annotated[dict[Slug, ModelProfile], Field(min_length=1)]
-    prompt: LongText
-    negative_prompt: LongText | None = None
-    seed: Seed
-    format: Literal["webp"] = "webp"
-    quality: Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=1, le=100)] = 80
-
-    @property
-    def default(self) -> ModelProfile:
-        return self.models[self.default_model]
-
-
-@dataclass(frozen=True)
-class LoadedDefaults:
-    values: FigureDefaults
-    source_path: str  # as shown to users, e.g. figures/defaults.yml
-    document: Any = field(repr=False, compare=False)
-
-    def problem_at(self, loc: tuple, message: str) -> Problem:
-        return problem_in_document(self.source_path, self.document, loc, message)
-
-
-def load_defaults(path: Path) -> LoadedDefaults:
-    """Read and validate the defaults file, raising ProblemsFound with file:line:col problems."""
-    shown = display_path(path)
-    try:
-        document = read_yaml(Path(path).read_bytes())
-    except OSError as error:
-        raise ProblemsFound([Problem(shown, 1, 1, "", f"cannot read the figure defaults: {error.strerror}")]) from None
-    except YamlReadError as error:
-        raise ProblemsFound([Problem(shown, error.position.line, error.position.column, "", error.message)]) from None
-    try:
-        values = FigureDefaults.model_validate(document.data)
-    except ValidationError as error:
-        raise ProblemsFound(
-            [_defaults_problem(shown, document, detail) for detail in error.errors(include_url=False)]
-        ) from None
-    loaded = LoadedDefaults(values, shown, document)
-    problems = []
-    if values.default_model not in values.models:
-        problems.append(
-            loaded.problem_at(
-                ("default_model",),
-                f"no profile named {values.default_model!r} under `models`"
-                + did_you_mean(values.default_model, values.models),
-            )
-        )
-    for name, profile in values.models.items():
-        for argument in (*SIZE_ARGUMENTS, *sorted(RESERVED_ARGUMENTS)):
-            if argument in profile.arguments:
-                problems.append(
-                    loaded.problem_at(
-                        ("models", name, "arguments", argument),
-                        f"`{argument}` cannot be a profile argument; "
-                        + (
-                            "set the size with the profile's `width:` and `height:`"
-                            if argument in SIZE_ARGUMENTS
-                            else "the figure pipeline sets it itself"
-                        ),
-                    )
-                )
-    if problems:
-        raise ProblemsFound(problems)
-    return loaded
-
-
-def _defaults_problem(shown: str, document, detail: dict) -> Problem:
-    loc, message = tuple(detail["loc"]), detail["msg"].removeprefix("Value error, ")
-    if detail["type"] == "extra_forbidden":
-        in_profile = len(loc) == 3 and loc[0] == "models"
-        fields = list((ModelProfile if in_profile else FigureDefaults).model_fields)
-        message = f"unknown field {loc[-1]!r}" + did_you_mean(str(loc[-1]), fields) + f" (allowed: {', '.join(fields)})"
-        if len(loc) == 1 and loc[0] in ModelProfile.model_fields:
-            message += "; a model's settings now live in a named profile under `models:` (see the file's comments)"
-    elif detail["type"] == "missing":
-        message = "this field is required"
-    return problem_in_document(shown, document, loc, message, prefer_key=detail["type"] == "extra_forbidden")
-
-
-@dataclass(frozen=True)
-class Unpinned:
-    """A Hub model named without a commit: where its revision is (or goes), and the model id."""
-
-    source: Any  # LoadedDefaults or LoadedSetting
-    revision_loc: tuple  # ("models", name, "revision") or ("comparison", "revision")
-    model_loc: tuple  # the `model:` line, after which `--pin` writes a missing revision
-    model: str
-    revision: str | None  # None: the file gives none (the Hub's "main" is used)
-
-    def problem(self) -> Problem:
-        given = f"`revision: {self.revision}` is a branch or tag" if self.revision else "it has no `revision`"
-        message = (
-            f"{self.model} is not pinned to a commit ({given}), so a change on the Hub would go unnoticed; "
-            f"{PIN_HINT}, or copy the 40-character commit from the model's Hub page (Files and versions, History)"
-        )
-        return self.source.problem_at(self.revision_loc if self.revision else self.model_loc, message)
-
-
-def unpinned_models(loaded: list[LoadedSetting], defaults: LoadedDefaults) -> list[Unpinned]:
-    """Every Hub model of the profiles and of comparisons' own `model` that is not pinned to a commit."""
-    from .plan import looks_like_path  # a local folder is identified by its files, not by a commit
-
-    found = []
-    d = defaults.values
-    for name, profile in d.models.items():
-        if not looks_like_path(profile.model) and not COMMIT.fullmatch(profile.revision):
-            found.append(
-                Unpinned(
-                    defaults, ("models", name, "revision"), ("models", name, "model"), profile.model, profile.revision
-                )
-            )
-    for item in loaded:
-        comparison = item.setting.comparison
-        adapter = comparison.adapter if comparison is not None else None
-        if adapter is not None and not COMMIT.fullmatch(adapter.revision or ""):
-            found.append(
-                Unpinned(
-                    item,
-                    ("comparison", "adapter", "revision"),
-                    ("comparison", "adapter", "model"),
-                    adapter.model,
-                    adapter.revision,
-                )
-            )
-        if comparison is None or comparison.models or comparison.model in (None, d.default.model):
-            continue
-        if not looks_like_path(comparison.model) and not COMMIT.fullmatch(comparison.revision or ""):
-            found.append(
-                Unpinned(
-                    item,
-                    ("comparison", "revision"),
-                    ("comparison", "model"),
-                    comparison.model,
-                    comparison.revision,
-                )
-            )
-    return found
 
 
 @dataclass(frozen=True)
@@ -271,10 +67,6 @@ class SweepSpec:
     def id(self) -> str:
         """The sweep's key in the manifest: the setting, plus the profile when the comparison has several models."""
         return sweep_id(self.slug, self.profile)
-
-
-def sweep_id(slug: str, profile: str | None) -> str:
-    return f"{slug}/{profile}" if profile else slug
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import markdown
 
 from ..markdown_safety import code_span, escape_plain_text, escape_prose
 from ..settings.model import CATEGORIES, TOOLS, LoadedSetting
-from .figure_slots import PageFigures, pending_figures
+from .figures.view import PageFigures, pending_figures
 
 SETTINGS_URL_DIR = "settings"
 INDEX_PAGE = f"{SETTINGS_URL_DIR}/index.md"

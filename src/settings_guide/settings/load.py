@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 from pathlib import Path
 from typing import get_args
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ProblemsFound
 from .model import CATEGORIES, LoadedSetting, Setting, describe_value
+from .positions import display_path, problem_in_document
 from .rules import check_catalogue, check_setting, slugify
 from .yaml_reader import YamlDocument, YamlReadError, read_yaml
 
@@ -21,15 +21,6 @@ SETTING_SUFFIX = ".yml"
 def find_setting_files(directory: Path) -> list[Path]:
     """Every setting file in a folder, sorted; files starting with ``_`` are not settings."""
     return sorted(p for p in Path(directory).glob(f"*{SETTING_SUFFIX}") if not p.name.startswith("_"))
-
-
-def display_path(path: Path) -> str:
-    """The path as users should see it: relative to the working folder when possible."""
-    path = Path(path)
-    if not path.is_absolute():
-        return path.as_posix()
-    relative = Path(os.path.relpath(path))
-    return path.as_posix() if relative.parts[:1] == ("..",) else relative.as_posix()
 
 
 def load_settings(paths: list[Path]) -> list[LoadedSetting]:
@@ -164,15 +155,3 @@ def _model_inside(annotation):
     return None
 
 
-def problem_in_document(
-    shown: str, document: YamlDocument, loc: tuple, message: str, *, prefer_key: bool = False
-) -> Problem:
-    position = document.position_of(loc, prefer_key=prefer_key)
-    return Problem(shown, position.line, position.column, _field_path(loc), message)
-
-
-def _field_path(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path

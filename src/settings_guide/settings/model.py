@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from ..markdown_safety import unsafe_markdown
+from .positions import problem_in_document
 from .yaml_reader import PlainScalar
 
 # Display titles in the order the index shows them. Adding a category is one line here.
@@ -530,6 +531,4 @@ class LoadedSetting(BaseModel):
 
     def problem_at(self, loc: tuple, message: str):
         """A Problem pointing at ``loc`` (e.g. ``("comparison", "parameter")``) in this file."""
-        from .load import problem_in_document
-
         return problem_in_document(self.source_path, self.document, loc, message)

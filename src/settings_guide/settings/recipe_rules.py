@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..figures.formats import parse_format
+from ..kinds.output_format import parse_format
 from .model import Comparison
 
 Finding = tuple[tuple, str]

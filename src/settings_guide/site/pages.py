@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import html
 import os
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from ..figures.layout import published_images
+from ..pages.figures.read import figures_reader
 from ..pages.render import (
     INDEX_PAGE,
     SITE_ROOT_FROM_PAGE_URL,
@@ -80,13 +81,7 @@ def generate_site(
 def published_figures(figures: Path) -> list[Path]:
     """The figure files the site serves: every image a run made, but not its local stage cache, nor the
     lossless source image of the output-format comparison (megabytes no page shows)."""
-    from ..figures.plan import INPUTS_DIR, figure_images
-
-    return [
-        path
-        for path in figure_images(figures)
-        if not (path.parent.name == INPUTS_DIR and re.fullmatch(r"[0-9a-f]{16}\.png", path.name))
-    ]
+    return published_images(figures)
 
 
 @functools.lru_cache(maxsize=4)
@@ -97,7 +92,6 @@ def _environment(templates: Path):
 
 
 def _figures_reader(paths: ProjectPaths, site_url: str | None):
-    from ..figures.status import figures_reader  # pure: reads the manifest, never imports torch
 
     return figures_reader(paths.root, paths.figures, site_url)
 

@@ -11,26 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import diffusers
 import numpy as np
-import torch
 from PIL import Image
 
-from ..settings.model import Adapter
-from ..settings.recipe_rules import NO_UPCAST_VAE
-from .spec import CANNY_THRESHOLDS
-
-
-def dtype_keyword() -> str:
-    """diffusers renamed from_pretrained's torch_dtype to dtype; the name this version reads without warning."""
-    try:
-        from diffusers.utils.deprecation_utils import _TORCH_DTYPE_DEPRECATION_MESSAGE  # noqa: F401
-    except ImportError:
-        return "torch_dtype"
-    return "dtype"
-
-
-DTYPE_KEYWORD = dtype_keyword()
+from ...settings.model import Adapter
+from ...settings.recipe_rules import NO_UPCAST_VAE
+from ..spec import CANNY_THRESHOLDS
+from .libraries import DTYPE_KEYWORD, diffusers, torch
 
 
 def load_adapter(pipe, adapter: Adapter, dtype: torch.dtype) -> Any:

@@ -11,19 +11,15 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..atomic import write_bytes_atomic
-from ..settings.recipe_rules import NO_UPCAST_VAE, STOCK_VAE
-from .formats import encode_as, human_size, parse_format, zoomed_crop
+from ...atomic import write_bytes_atomic
+from ...kinds.output_format import human_size, parse_format
+from ...settings.recipe_rules import NO_UPCAST_VAE, STOCK_VAE
+from ..layout import crop_file
+from ..manifest import SHOWN_FAILURES
+from .encode import encode_as, zoomed_crop
 from .images import ImageRefused
-from .manifest import SHOWN_FAILURES
 
 PRECISION_PARAMETERS = ("dtype", "vae")
-
-
-def crop_file(file: str) -> str:
-    """Where a format's zoomed crop lives, beside the file it was cut from."""
-    stem, _, _ = file.rpartition(".")
-    return f"{stem}-crop.png"
 
 
 def save_in_format(job, figures_dir: Path) -> dict[str, Any]:

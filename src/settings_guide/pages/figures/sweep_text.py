@@ -9,71 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..pages.figure_slots import caption_for
-from .plan import FigureState, SweepPlan
-
-METRIC = "1 − SSIM"
-METRIC_VERSION = 1  # bump when figures/metrics.py gives other numbers for the same images
-
-
-@dataclass(frozen=True)
-class SweepState:
-    sweep: SweepPlan
-    state: FigureState
-    reason: str = ""
-
-
-def sweep_state(sweep: SweepPlan, record: dict | None) -> SweepState:
-    """fresh (measured from exactly the planned images), missing (never measured) or stale."""
-    if record is None:
-        return SweepState(sweep, "missing", "not measured yet")
-    points = record.get("points") or []
-    if record.get("metric_version") != METRIC_VERSION:
-        return SweepState(sweep, "stale", "measured with another version of the metric")
-    if record.get("reference") != sweep.spec.reference:
-        return SweepState(sweep, "stale", f"changed: reference {record.get('reference')} → {sweep.spec.reference}")
-    if [point.get("value") for point in points] != list(sweep.spec.values):
-        return SweepState(sweep, "stale", "changed: its values")
-    if [point.get("key") for point in points] != [job.key for job in sweep.jobs]:
-        return SweepState(sweep, "stale", "its images were made from other inputs")
-    return SweepState(sweep, "fresh")
-
-
-def sweep_record(sweep: SweepPlan, entries: dict[str, dict], differences: list[float]) -> dict[str, Any]:
-    """The manifest's record of one sweep: each value's difference to the reference and seconds, and the run facts."""
-    made = [entries[job.file] for job in sweep.jobs]
-    reference = entries[sweep.reference_job.file]
-    call = reference.get("call") or {}
-    profile = {"profile": sweep.spec.profile, "label": sweep.spec.label} if sweep.spec.profile else {}
-    return {
-        "setting": sweep.spec.slug,
-        **profile,
-        "parameter": sweep.spec.parameter,
-        "reference": sweep.spec.reference,
-        "metric": METRIC,
-        "metric_version": METRIC_VERSION,
-        "points": [
-            {
-                "value": value,
-                "file": job.file,
-                "key": job.key,
-                "difference": round(difference, 5),
-                "seconds": entry.get("seconds"),
-            }
-            for value, job, entry, difference in zip(sweep.spec.values, sweep.jobs, made, differences, strict=True)
-        ],
-        # Cached images may come from other machines: the seconds compare only on one device.
-        "devices": sorted({str(entry.get("device")) for entry in made}),
-        "model": reference.get("model"),
-        "revision": reference.get("revision"),
-        "pipeline": reference.get("pipeline"),
-        "dtype": reference.get("dtype"),
-        "prompt": call.get("prompt"),
-        "seed": reference.get("seed"),
-        "width": reference.get("width"),
-        "height": reference.get("height"),
-    }
-
+from .captions import caption_for
 
 # --- what the numbers say -------------------------------------------------------------------
 

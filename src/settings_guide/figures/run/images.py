@@ -48,12 +48,6 @@ def to_8bit(pixels: np.ndarray) -> np.ndarray:
     return values
 
 
-def variant_file(file: str, width: int) -> str:
-    """``steps/num_inference_steps-4.webp`` -> ``steps/num_inference_steps-4.640w.webp``."""
-    stem, dot, suffix = file.rpartition(".")
-    return f"{stem}.{width}w{dot}{suffix}"
-
-
 def encode_variants(values: np.ndarray, image_format: str, quality: int) -> list[tuple[int, int, bytes]]:
     """Downscaled copies (width, height, bytes) for every VARIANT_WIDTHS narrower than the image."""
     height, width = values.shape[:2]

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..plan import SweepPlan
+from ..sweeps import sweep_record
 from .metrics import image_difference
-from .plan import SweepPlan
-from .sweep import sweep_record
 
 
 def measure_sweep(sweep: SweepPlan, entries: dict[str, dict], figures_dir: Path) -> dict:

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from .sweep import METRIC, Reading, percent
+from ...figures.sweeps import METRIC
+from .sweep_text import Reading, percent
 
 WIDTH, HEIGHT = 640, 410
 LEFT, RIGHT, BOTTOM = 64, 576, 348  # the plot area; its top leaves room for the legend rows

@@ -12,9 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ProblemsFound
-from ..pages.automatic1111 import automatic1111_parameters
-from ..pages.figure_slots import (
+from ...errors import FigureError, ProblemsFound
+from ...figures.layout import DEFAULTS_NAME, sweep_id
+from ...figures.manifest import has_image, read_manifest, read_sweeps
+from ...figures.plan import FigureJob, ModelResolver, plan_figures
+from ...figures.profiles import load_defaults
+from ...figures.spec import IMAGE_TO_IMAGE, comparison_specs
+from ...figures.state import job_state, sweep_state
+from ...settings.model import ComparisonModel, LoadedSetting, ValueRange
+from .automatic1111 import automatic1111_parameters
+from .captions import caption_for
+from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
+from .reproduce import diffusers_snippet
+from .sweep_text import Reading, chart_description, measured_sentence, read_sweep
+from .view import (
     BatchChart,
     FigureSlot,
     ModelFigures,
@@ -24,17 +35,8 @@ from ..pages.figure_slots import (
     ScrubberPoint,
     SourceImage,
     SweepChart,
-    caption_for,
 )
-from ..pages.reproduce import diffusers_snippet
-from ..settings.model import ComparisonModel, LoadedSetting, ValueRange
-from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
-from .manifest import MANIFEST_NAME, has_image, read_manifest, read_sweeps
-from .plan import FigureError, FigureJob, ModelResolver, job_state, plan_figures
-from .spec import DEFAULTS_NAME, IMAGE_TO_IMAGE, comparison_specs, load_defaults, sweep_id
-from .sweep import Reading, chart_description, measured_sentence, read_sweep, sweep_state
 
-__all__ = ["MANIFEST_NAME", "figures_reader"]
 # What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
 RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
 FAILURE_LABELS = {"nan": "NaN pixels: a black image", "black": "An all-black image"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..figures.spec import CANNY_THRESHOLDS, TUPLE_ARGUMENTS
+from ...figures.spec import CANNY_THRESHOLDS, TUPLE_ARGUMENTS
 
 TORCH_DTYPES = {"bf16": "torch.bfloat16", "fp16": "torch.float16", "fp32": "torch.float32"}
 # How figures/run.py names devices (device_name) -> what ``.to()`` takes; any other name is a CUDA GPU's.

@@ -1,44 +1,30 @@
-"""The ``figures`` command's work: plan, then report (--dry-run, --check), merge shards, or run.
+"""The ``figures`` command's work: plan (no torch), pin, merge shard runs, or make the missing and stale images.
 
-Planning never imports torch; only ``build_figures`` does, through ``figures.run``.
+Every function returns a report and prints nothing: ``commands/figures.py`` prints, owns the progress
+bar and turns reports into exit codes. Planning never imports torch; only ``build_figures`` does,
+through ``figures/run``.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import statistics
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
-from ..errors import ProblemsFound
+from ..errors import FigureError, Problem, ProblemsFound
 from ..settings.load import find_setting_files, load_settings
 from ..settings.rules import slugify
-from .manifest import (
-    IMAGE_SUFFIXES,
-    MANIFEST_NAME,
-    entry_files,
-    file_sha256,
-    has_image,
-    read_manifest,
-    read_sweeps,
-    write_manifest,
-)
-from .plan import (
-    FigureError,
-    JobState,
-    ModelResolver,
-    Plan,
-    figure_images,
-    hub_cache_folder,
-    job_state,
-    plan_figures,
-)
-from .spec import DEFAULTS_NAME, Overrides, all_specs, load_defaults, unpinned_models
-from .sweep import SweepState, sweep_state
+from .layout import DEFAULTS_NAME, IMAGE_SUFFIXES, MANIFEST_NAME, figure_images
+from .manifest import entry_files, file_sha256, has_image, read_manifest, read_sweeps, write_manifest
+from .no_effect import unchanged_values
+from .plan import FigureJob, ModelResolver, Plan, plan_figures
+from .profiles import load_defaults, unpinned_models
+from .spec import Overrides, all_specs
+from .state import JobState, SweepState, job_state, sweep_state
 
 LOCK_NAME = ".lock"
 
@@ -90,8 +76,15 @@ def load_project(options: BuildOptions):
     return load_settings(find_setting_files(Path(options.root) / "settings")), load_defaults(defaults_path)
 
 
-def pin_project(options: BuildOptions) -> int:
-    """``--pin``: write the current commit of every unpinned Hub model into its file; 1 if any could not be."""
+@dataclass(frozen=True)
+class PinReport:
+    pinned: list[str]  # one line per model whose commit was written
+    failed: list[str]  # one line per model that could not be pinned, and why
+    unpinned: int  # how many models were unpinned before
+
+
+def pin_project(options: BuildOptions) -> PinReport:
+    """``--pin``: write the current commit of every unpinned Hub model into its file."""
     loaded, defaults = load_project(options)
     unpinned = unpinned_models(loaded, defaults)
     if unpinned and importlib.util.find_spec("huggingface_hub") is None:  # the site's install asks no Hub
@@ -99,12 +92,7 @@ def pin_project(options: BuildOptions) -> int:
     from .pin import pin_models
 
     done, failed = pin_models(unpinned, options.root)
-    for line in done:
-        print(line)
-    for line in failed:
-        print(line, file=sys.stderr)
-    print(f"pinned {len(done)} of {len(unpinned)} unpinned models" if unpinned else "every model is pinned")
-    return 1 if failed else 0
+    return PinReport(done, failed, len(unpinned))
 
 
 def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = True) -> Planned:
@@ -172,96 +160,6 @@ def plan_dtype(options: BuildOptions, device: str | None) -> str | None:
     return "fp32" if device in ("cpu", "mps") else None
 
 
-def plan_lines(planned: Planned, only_pending: bool = False) -> list[str]:
-    """One line per image and sweep, ``state  what  (why)``, then what a run would remove."""
-    lines = []
-    described = [(s.state, s.job.file, model_name(s.job), s.reason) for s in planned.states]
-    described += [
-        (s.state, f"sweep of {s.sweep.spec.id}", s.sweep.spec.label or "", s.reason) for s in planned.sweep_states
-    ]
-    for state, what, model, reason in described:
-        if only_pending and state == "fresh":
-            continue
-        on = f"  [{model}]" if model else ""
-        why = f"  ({reason})" if reason else ""
-        lines.append(f"{state:<8} {what}{on}{why}")
-    lines += [f"{'remove':<8} {name}  (no setting asks for it)" for name in planned.unplanned]
-    lines += [f"{'remove':<8} sweep of {key}  (no setting asks for it now)" for key in planned.unplanned_sweeps]
-    return lines
-
-
-def model_name(job) -> str:
-    """How plans name the model of an image: its profile's label, else its model id."""
-    return job.spec.label or job.source.model
-
-
-def model_lines(states: list[JobState], entries: dict[str, dict] | None = None, offload: str = "auto") -> list[str]:
-    """Per model, in run order: its images, how many to make, their denoising steps, the time they should take
-    (from the seconds per step the manifest recorded for that model on each kind of device) and its size."""
-    by_model: dict[tuple, list[JobState]] = {}
-    for state in states:
-        source = state.job.source
-        by_model.setdefault((model_name(state.job), source.model, source.revision), []).append(state)
-    lines = []
-    for (name, model, revision), members in by_model.items():
-        todo = [s for s in members if s.state != "fresh"]
-        steps = sum(s.job.steps for s in todo)
-        pinned = revision[:12] if not revision.startswith("local:") else "local folder"
-        line = f"{name} ({model} @ {pinned}): {len(members)} images, {len(todo)} to make"
-        if todo:
-            rates = seconds_per_step(entries or {}, model)
-            estimate = "; ".join(
-                f"about {_duration(rate * steps)} on {device} ({rate:.2f} s per step recorded)"
-                for device, rate in rates.items()
-            )
-            line += f", {steps:.0f} denoising steps, " + (estimate or "no estimate (no seconds recorded for it yet)")
-        size = _size_on_disk(members[0].job)
-        if size is not None:
-            line += f"; weights {size.gib()} in {members[0].job.spec.dtype}, offload {offload}"
-        lines.append(line)
-    return lines
-
-
-def seconds_per_step(entries: dict[str, dict], model: str) -> dict[str, float]:
-    """The median seconds per denoising step the manifest recorded for ``model``, by device."""
-    rates: dict[str, list[float]] = {}
-    for entry in entries.values():
-        call, seconds = entry.get("call") or {}, entry.get("seconds")
-        steps = call.get("num_inference_steps")
-        if entry.get("model") != model or not isinstance(seconds, (int, float)) or not isinstance(steps, int):
-            continue
-        effective = max(1.0, steps * float(call.get("strength", 1.0)))
-        rates.setdefault(str(entry.get("device")), []).append(seconds / effective)
-    return {device: statistics.median(values) for device, values in rates.items()}
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
-
-
-def _size_on_disk(job):
-    """The model's weight size if its files are on this machine (a local folder, or the Hub cache); no torch."""
-    from .memory import model_size
-
-    source = job.source
-    if source.local_path:
-        return model_size(Path(source.local_path), job.spec.dtype)
-    snapshot = hub_cache_folder(source.model) / "snapshots" / source.revision
-    return model_size(snapshot, job.spec.dtype) if snapshot.is_dir() else None
-
-
-def counts(states: list[JobState], sweep_states: list[SweepState] = ()) -> str:
-    text = _tally(states, "images")
-    return text + f"; {_tally(sweep_states, 'sweeps')}" if sweep_states else text
-
-
-def _tally(states, what: str) -> str:
-    tally = {name: sum(s.state == name for s in states) for name in ("fresh", "missing", "stale")}
-    return f"{len(states)} {what}: {tally['fresh']} fresh, {tally['missing']} missing, {tally['stale']} stale"
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -298,7 +196,7 @@ def tidy(planned: Planned, figures_dir: Path) -> int:
 
 def measure_sweeps(planned: Planned, figures_dir: Path) -> int:
     """Measure each selected sweep that is not current once all its images are; returns how many. Under the lock."""
-    from .measure import measure_sweep  # NumPy and Pillow: only when there is something to measure
+    from .run.measure import measure_sweep  # NumPy and Pillow: only when there is something to measure
 
     measured = 0
     for state in planned.sweeps_todo:
@@ -311,70 +209,171 @@ def measure_sweeps(planned: Planned, figures_dir: Path) -> int:
     return measured
 
 
-def build_figures(options: BuildOptions) -> int:
-    """Make every missing or stale image of the selection; 1 when any failed."""
-    from . import run  # torch and diffusers: only now
+@dataclass(frozen=True)
+class ModelFailure:
+    """A model that could not be fetched or loaded: every image of it is left unmade."""
 
-    started = time.perf_counter()
-    device = run.pick_device(options.device)
+    model: str
+    revision: str
+    adapter: str | None  # the adapter loaded with it, when that is what failed to load
+    images: int
+    reason: str
+
+
+@dataclass
+class RunReport:
+    """What a run made, kept and could not make, and why."""
+
+    device: str
+    generated: int = 0
+    cached: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of each image that failed alone
+    refused: list[Problem] = field(default_factory=list)  # calls diffusers would refuse, at their lines
+    refused_images: int = 0  # images of the settings those problems belong to: not made
+    unavailable: list[ModelFailure] = field(default_factory=list)
+    removed: int = 0
+    measured: int = 0
+    models_loaded: int = 0
+    seconds: float = 0.0
+    unchanged: list[str] = field(default_factory=list)  # comparisons whose images are all the same
+    attempted: bool = True  # False when no model it needed could be fetched: nothing was touched
+
+    @property
+    def failures(self) -> int:
+        return len(self.failed) + self.refused_images + sum(model.images for model in self.unavailable)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.unchanged
+
+
+class Progress:
+    """What a run tells its caller as it goes; the command draws a progress bar from it. Does nothing here."""
+
+    def start(self, total: int) -> None:
+        """The run is about to make ``total`` images."""
+
+    def done(self, outcome) -> None:
+        """One image (a ``figures.run.generate.Outcome``) was made or failed."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The images a run leaves out because their call would fail: by cache key, and every image of their setting."""
+
+    problems: frozenset[Problem] = frozenset()
+    keys: frozenset[str] = frozenset()
+    settings: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, problems: dict[FigureJob, set[Problem]]) -> Refused:
+        return cls(
+            frozenset(problem for found in problems.values() for problem in found),
+            frozenset(job.key for job in problems),
+            frozenset(job.spec.slug for job in problems if job.spec.slug),
+        )
+
+    def __or__(self, other: Refused) -> Refused:
+        return Refused(self.problems | other.problems, self.keys | other.keys, self.settings | other.settings)
+
+    def __contains__(self, job: FigureJob) -> bool:
+        starts_from = job.input_job.key if job.input_job is not None else None
+        return job.key in self.keys or job.spec.slug in self.settings or starts_from in self.keys
+
+
+def build_figures(options: BuildOptions, progress: Progress | None = None) -> RunReport:
+    """Make every missing or stale image of the selection, in numbered steps; the report says how it went."""
+    from .run import checks, pipelines  # torch and diffusers: only now
+    from .run.libraries import pick_device
+
+    started, progress = time.perf_counter(), progress or Progress()
+    # 1. Plan for the device the run is on (fp32 off CUDA) and check the options.
+    device = pick_device(options.device)
     dtype = plan_dtype(options, device)
     planned = plan_project(options, dtype)
-    # Every check that can fail without the GPU runs before anything is loaded or written.
-    run.check_pipeline_calls([state.job for state in planned.states])
     if options.offload in ("model", "sequential") and device != "cuda":
         raise FigureError(
             f"--offload {options.offload} moves parts of a model onto a CUDA GPU; this run is on {device}"
         )
-    # A model that cannot be fetched costs only its own images: the rest are made, and it is reported.
-    folders, unavailable = run.fetch_models([state.job for state in planned.todo])
-    run.check_ignored_arguments([state.job for state in planned.todo if state.job.source.key in folders], folders)
-    if planned.todo and not folders:
-        report_unavailable(planned.todo, unavailable)
-        return 1
-    lock = figures_lock(options.figures_dir)
-    try:
-        planned = plan_project(options, dtype)  # again, under the lock: another run may have finished meanwhile
-        fetched, failed = run.fetch_models(
-            [s.job for s in planned.todo if s.job.source.key not in {*folders, *unavailable}]
-        )
-        folders.update(fetched)
-        unavailable.update(failed)
-        removed = tidy(planned, options.figures_dir)
-        if removed:
-            write_manifest(options.figures_dir, planned.entries, planned.sweeps)
-        todo = [state.job for state in planned.todo if state.job.source.key in folders]
-        summary = _generate_with_progress(run, todo, planned.entries, folders, options, device)
-        measured = measure_sweeps(planned, options.figures_dir)
-    finally:
-        lock.release()
-    for outcome in summary.failed:
-        if outcome.model_failed:  # loading it failed: reported once per model below
-            unavailable.setdefault(outcome.job.source.key, outcome.message)
-        else:
-            print(f"failed: {outcome.job.file}: {outcome.message}", file=sys.stderr)
-    report_unavailable(planned.todo, unavailable)
-    not_fetched = sum(1 for state in planned.todo if state.job.source.key not in folders)
-    cached = len(planned.states) - len(planned.todo)
-    failures = len(summary.failed) + not_fetched
-    done = [f"generated {summary.generated}", f"cached {cached}", f"failed {failures}"]
-    if removed:
-        done.append(f"removed {removed}")
-    if measured:
-        done.append(f"measured {measured} sweep{'s' if measured != 1 else ''}")
-    loaded = f"{summary.models_loaded} model{'s' if summary.models_loaded != 1 else ''} loaded, "
-    print(
-        f"{', '.join(done)} ({loaded if summary.models_loaded else ''}{time.perf_counter() - started:.1f} s on {device})"
+    # 2. A call diffusers would refuse costs only its own setting's images, reported at its line.
+    refused = Refused.of(checks.pipeline_call_problems([state.job for state in planned.states]))
+    # 3. Fetch every model first: one that cannot be had costs only its own images.
+    wanted = [state.job for state in planned.todo if state.job not in refused]
+    folders, unavailable = pipelines.fetch_models(wanted)
+    refused |= Refused.of(
+        checks.ignored_argument_problems([job for job in wanted if job.source.key in folders], folders)
     )
-    unchanged = unchanged_comparisons(planned)
-    for line in unchanged:
-        print(line, file=sys.stderr)
-    return 1 if failures or unchanged else 0
+    report = RunReport(device=device, refused=sorted(refused.problems))
+    # 4. Under the lock: plan again (another run may have finished meanwhile), tidy, make, measure. When no
+    #    model it needs could be fetched, nothing is touched.
+    todo = wanted
+    if folders or not wanted:
+        lock = figures_lock(options.figures_dir)
+        try:
+            planned = plan_project(options, dtype)
+            todo = [state.job for state in planned.todo if state.job not in refused]
+            missing = [job for job in todo if job.source.key not in {*folders, *unavailable}]
+            fetched, failed = pipelines.fetch_models(missing)
+            folders.update(fetched)
+            unavailable.update(failed)
+            report.removed = tidy(planned, options.figures_dir)
+            if report.removed:
+                write_manifest(options.figures_dir, planned.entries, planned.sweeps)
+            made = [job for job in todo if job.source.key in folders]
+            not_loaded = _generate(report, made, planned, folders, options, progress)
+            report.measured = measure_sweeps(planned, options.figures_dir)
+        finally:
+            lock.release()
+    else:
+        not_loaded, report.attempted = [], False
+    # 5. What could not be made, per cause: a model not fetched, a model (or its adapter) not loaded, a refused call.
+    not_fetched = [job for job in todo if job.source.key in unavailable]
+    report.unavailable = _unavailable(not_fetched, lambda job: unavailable[job.source.key]) + not_loaded
+    report.refused_images = sum(1 for state in planned.todo if state.job in refused)
+    report.cached = len(planned.states) - len(planned.todo)
+    report.seconds = time.perf_counter() - started
+    report.unchanged = unchanged_comparisons(planned)
+    return report
+
+
+def _generate(report: RunReport, todo: list[FigureJob], planned: Planned, folders, options: BuildOptions, progress):
+    """Make ``todo``'s images into the report; returns the models that could not be loaded, with what they cost."""
+    from .run.generate import generate
+
+    if not todo:
+        return []
+    progress.start(len(todo))
+    not_loaded: list[tuple[FigureJob, str]] = []
+
+    def on_done(outcome) -> None:
+        if outcome.ok:
+            report.generated += 1
+        elif outcome.model_failed:  # counted once per model (with its adapter), not per image
+            not_loaded.append((outcome.job, outcome.message))
+        else:
+            report.failed.append((outcome.job.file, outcome.message))
+        progress.done(outcome)
+
+    summary = generate(todo, folders, options.figures_dir, planned.entries, report.device, on_done, options.offload)
+    report.models_loaded = summary.models_loaded
+    reasons = {id(job): message for job, message in not_loaded}
+    return _unavailable([job for job, _ in not_loaded], lambda job: reasons[id(job)])
+
+
+def _unavailable(jobs: list[FigureJob], reason: Callable[[FigureJob], str]) -> list[ModelFailure]:
+    """One entry per model (with its adapter) whose images could not be made, with how many it cost."""
+    counted: dict[tuple, list[FigureJob]] = {}
+    for job in jobs:
+        adapter = job.spec.adapter
+        counted.setdefault((*job.source.key, adapter.model if adapter else None), []).append(job)
+    return [
+        ModelFailure(model, revision, adapter, len(members), reason(members[0]))
+        for (model, revision, adapter), members in counted.items()
+    ]
 
 
 def unchanged_comparisons(planned: Planned) -> list[str]:
     """A line per set of compared values whose current images are identical, at the file and line of the value."""
-    from .no_effect import unchanged_values
-
     # A batch-size measurement shows the same first image at every batch size on purpose.
     jobs = {state.job.file: state.job for state in planned.states if state.job.spec.measure != "batch-size"}
     current = [
@@ -387,48 +386,17 @@ def unchanged_comparisons(planned: Planned) -> list[str]:
     return lines
 
 
-def report_unavailable(states: list[JobState], unavailable: dict[tuple[str, str], str]) -> None:
-    """One line per model that could not be fetched or loaded: how many images it cost, why, and the fix."""
-    counted: dict[tuple[str, str], int] = {}
-    for state in states:
-        if state.job.source.key in unavailable:
-            counted[state.job.source.key] = counted.get(state.job.source.key, 0) + 1
-    for (model, revision), count in counted.items():
-        images = f"{count} image{'s' if count != 1 else ''}"
-        print(
-            f"error: model {model} (revision {revision}), {images} not made: {unavailable[(model, revision)]}",
-            file=sys.stderr,
-        )
+@dataclass(frozen=True)
+class MergeReport:
+    merged: int  # images adopted from the shard folders
+    folders: int
+    left: int  # images still missing or stale after the merge
+    sweeps_adopted: int
+    sweeps_todo: int
+    removed: int
 
 
-def _generate_with_progress(run, todo: list, entries: dict, folders: dict, options: BuildOptions, device: str):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    if not todo:
-        return run.RunSummary()
-    seconds: list[float] = []
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("images"),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[rate]}"),
-    )
-    with Progress(*columns, console=Console(stderr=True)) as progress:
-        task = progress.add_task("figures", total=len(todo), rate="")
-
-        def on_done(outcome) -> None:
-            if outcome.ok:
-                seconds.append(outcome.seconds)
-            rate = f"{sum(seconds) / len(seconds):.2f} s/image" if seconds else ""
-            progress.update(task, advance=1, rate=rate, description=outcome.job.file)
-
-        return run.generate(todo, folders, options.figures_dir, entries, device, on_done, options.offload)
-
-
-def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
+def merge_shards(options: BuildOptions, folders: list[Path]) -> MergeReport:
     """Adopt images that shard runs made (their figures folders) where their key matches this plan."""
     for folder in folders:
         if not (folder / MANIFEST_NAME).is_file():
@@ -468,9 +436,4 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> int:
         write_manifest(options.figures_dir, planned.entries, planned.sweeps)
     finally:
         lock.release()
-    print(
-        f"merged {merged} images from {len(folders)} folders; {len(planned.todo) - merged} still missing or stale"
-        f"{f'; {adopted} of {len(planned.sweeps_todo)} sweeps measured' if planned.sweeps_todo else ''}"
-        f"{f'; removed {removed}' if removed else ''}"
-    )
-    return 0
+    return MergeReport(merged, len(folders), len(planned.todo) - merged, adopted, len(planned.sweeps_todo), removed)

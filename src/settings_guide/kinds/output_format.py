@@ -1,0 +1,85 @@
+"""The output-format comparison's values: ``png``, ``jpeg-90``, ``webp-lossless``, ... parsed and named.
+
+Pure: the setting rules, the planner and the pages read formats here; ``figures/run/encode.py``
+writes them with Pillow.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+# name in a comparison value -> (Pillow format, extension, MIME type, label, what Pillow needs)
+_FORMATS = {
+    "png": ("PNG", ".png", "image/png", "PNG", ("codec", "zlib")),
+    "jpeg": ("JPEG", ".jpg", "image/jpeg", "JPEG", ("codec", "jpg")),
+    "webp": ("WEBP", ".webp", "image/webp", "WebP", ("module", "webp")),
+    "avif": ("AVIF", ".avif", "image/avif", "AVIF", ("module", "avif")),
+}
+_LOSSLESS_ONLY = {"png"}
+_ALIASES = {"jpg": "jpeg"}  # only for the "did you mean": one spelling per format keeps cache keys unique
+_VALUE = re.compile(r"(?P<name>[a-z]+)(?:-(?P<quality>[^-]+))?")
+_EXAMPLES = "png, jpeg-90, webp-80, webp-lossless or avif-60 (a quality from 1 to 100 after the dash)"
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str  # png | jpeg | webp | avif
+    quality: int | None  # None: lossless (png, webp-lossless)
+    extension: str  # ".jpg"
+    mime_type: str  # "image/jpeg"
+    label: str  # "JPEG, quality 90": for captions and tabs
+
+    @property
+    def value(self) -> str:
+        """The comparison value this format was parsed from, e.g. ``jpeg-90`` (also a file-name stem)."""
+        if self.quality is not None:
+            return f"{self.name}-{self.quality}"
+        return self.name if self.name in _LOSSLESS_ONLY else f"{self.name}-lossless"
+
+    @property
+    def pillow_format(self) -> str:
+        return _FORMATS[self.name][0]
+
+    @property
+    def needs(self) -> tuple[str, str]:
+        """What Pillow needs to write it: ("codec" or "module", its name) for ``PIL.features``."""
+        return _FORMATS[self.name][4]
+
+
+def parse_format(value: str) -> OutputFormat:
+    """``png``, ``jpeg-90``, ``webp-lossless``, ``avif-60`` ... -> an OutputFormat; ValueError naming the fix."""
+    match = _VALUE.fullmatch(str(value))  # one spelling per format (lower case, no spaces): one cache key
+    name = match["name"] if match else None
+    if name not in _FORMATS:
+        text = str(value).strip().lower()  # "JPEG-40", "jpg-90": suggest the spelling we accept
+        letters = re.match(r"[a-z]*", text)[0]
+        guess = [_ALIASES.get(g, g) for g in difflib.get_close_matches(letters, [*_FORMATS, *_ALIASES], 1)]
+        suggestion = text.replace(letters, guess[0], 1) if guess else ""
+        hint = f" (did you mean {suggestion!r}?)" if suggestion != value and _VALUE.fullmatch(suggestion) else ""
+        raise ValueError(f"unknown output format {value!r}{hint}: use {_EXAMPLES}")
+    _, extension, mime_type, label, _ = _FORMATS[name]
+    quality_text = match["quality"]
+    if name in _LOSSLESS_ONLY:
+        if quality_text is not None:
+            raise ValueError(f"{value!r}: {label} is lossless and takes no quality; write just {name!r}")
+        return OutputFormat(name, None, extension, mime_type, f"{label}, lossless")
+    if quality_text is None:
+        raise ValueError(f"{value!r}: {label} needs a quality from 1 to 100, e.g. '{name}-80'")
+    if quality_text == "lossless":
+        if name != "webp":  # Pillow's JPEG has no lossless mode; AVIF's needs 4:4:4 and a codec option
+            raise ValueError(f"{value!r}: only WebP has a lossless mode here; use 'webp-lossless' or 'png'")
+        return OutputFormat(name, None, extension, mime_type, f"{label}, lossless")
+    if not quality_text.isdigit() or not 1 <= int(quality_text) <= 100:
+        raise ValueError(f"{value!r}: the {label} quality must be a whole number from 1 to 100, not {quality_text!r}")
+    quality = int(quality_text)
+    return OutputFormat(name, quality, extension, mime_type, f"{label}, quality {quality}")
+
+
+def human_size(n_bytes: int) -> str:
+    """A file size as people read it: "912 bytes", "182 KB", "1.4 MB"; decimal units (KB = 1000 bytes)."""
+    if n_bytes < 1000:
+        return f"{n_bytes} byte" + ("" if n_bytes == 1 else "s")
+    if round(n_bytes / 1000) < 1000:
+        return f"{round(n_bytes / 1000)} KB"
+    return f"{n_bytes / 1_000_000:.1f} MB"
