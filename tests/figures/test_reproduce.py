@@ -12,7 +12,8 @@ import pytest
 
 from settings_guide.figures.run.images import encode_image
 from settings_guide.pages.figures.automatic1111 import SAMPLERS, automatic1111_parameters
-from settings_guide.pages.figures.reproduce import diffusers_snippet, python_literal
+from settings_guide.pages.figures.reproduce import diffusers_snippet
+from settings_guide.python_code import python_literal
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.site.pages import ProjectPaths, generate_site
 

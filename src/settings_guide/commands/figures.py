@@ -183,7 +183,11 @@ def _pin(options) -> int:
         print(line)
     for line in report.failed:
         print(line, file=sys.stderr)
-    print(f"pinned {len(report.pinned)} of {report.unpinned} unpinned models" if report.unpinned else "every model is pinned")
+    print(
+        f"pinned {len(report.pinned)} of {report.unpinned} unpinned models"
+        if report.unpinned
+        else "every model is pinned"
+    )
     return 1 if report.failed else 0
 
 

@@ -106,11 +106,11 @@ def hub_cache_folder(model: str) -> Path:
 def hub_cache() -> Path:
     """The Hugging Face cache folder, found from the environment in huggingface_hub's order (HF_HUB_CACHE,
     then HF_HOME/hub, then XDG_CACHE_HOME/huggingface/hub): planning runs where huggingface_hub is not installed."""
-    home = os.getenv("HF_HOME") or os.path.join(os.getenv("XDG_CACHE_HOME") or os.path.join("~", ".cache"), "huggingface")
+    home = os.getenv("HF_HOME") or os.path.join(
+        os.getenv("XDG_CACHE_HOME") or os.path.join("~", ".cache"), "huggingface"
+    )
     cache = os.getenv("HF_HUB_CACHE") or os.getenv("HUGGINGFACE_HUB_CACHE") or os.path.join(home, "hub")
     return Path(os.path.expandvars(os.path.expanduser(cache)))
-
-
 
 
 def _sha256(data: bytes) -> str:

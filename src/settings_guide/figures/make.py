@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 
+from .. import kinds
 from ..atomic import write_bytes_atomic
 from ..errors import FigureError, Problem, ProblemsFound
 from ..settings.load import find_setting_files, load_settings
@@ -88,7 +89,9 @@ def pin_project(options: BuildOptions) -> PinReport:
     loaded, defaults = load_project(options)
     unpinned = unpinned_models(loaded, defaults)
     if unpinned and importlib.util.find_spec("huggingface_hub") is None:  # the site's install asks no Hub
-        raise FigureError("--pin asks the Hugging Face Hub for commits: install the figures extra (make .venv/.figures)")
+        raise FigureError(
+            "--pin asks the Hugging Face Hub for commits: install the figures extra (make .venv/.figures)"
+        )
     from .pin import pin_models
 
     done, failed = pin_models(unpinned, options.root)
@@ -375,7 +378,11 @@ def _unavailable(jobs: list[FigureJob], reason: Callable[[FigureJob], str]) -> l
 def unchanged_comparisons(planned: Planned) -> list[str]:
     """A line per set of compared values whose current images are identical, at the file and line of the value."""
     # A batch-size measurement shows the same first image at every batch size on purpose.
-    jobs = {state.job.file: state.job for state in planned.states if state.job.spec.measure != "batch-size"}
+    jobs = {
+        state.job.file: state.job
+        for state in planned.states
+        if not any(kind.same_image_on_purpose for kind in kinds.of_spec(state.job.spec))
+    }
     current = [
         entry for file, job in jobs.items() if (entry := planned.entries.get(file)) and entry.get("key") == job.key
     ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import kinds
 from ..errors import FigureError, ProblemsFound
 from .layout import figure_file, looks_like_path
 from .spec import FigureSpec, SweepSpec
@@ -111,7 +112,7 @@ class FigureJob:
     @property
     def needs_model(self) -> bool:
         """False for images made from another image alone (the output-format measurement)."""
-        return self.spec.measure != "output-format"
+        return all(kind.needs_model for kind in kinds.of_spec(self.spec))
 
     @property
     def steps(self) -> float:
@@ -297,5 +298,3 @@ def _job(spec: FigureSpec, resolver: ModelResolver, input_job: FigureJob | None)
     inputs = job_inputs(spec, source, input_job.key if input_job else None)
     key = cache_key(inputs)
     return FigureJob(key, figure_file(spec, key), inputs, spec, source, input_job)
-
-

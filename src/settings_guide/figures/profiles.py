@@ -34,6 +34,8 @@ RESERVED_ARGUMENTS = frozenset(
     }
 )
 SIZE_ARGUMENTS = ("width", "height")  # carried as the spec's size: image-to-image pipelines take no size
+
+
 def _whole_number(value: Any) -> Any:
     if isinstance(value, PlainScalar) and re.fullmatch(r"[0-9]+", value):
         return int(value)
@@ -207,5 +209,3 @@ def unpinned_models(loaded: list[LoadedSetting], defaults: LoadedDefaults) -> li
                 )
             )
     return found
-
-

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from .. import kinds
 from ..errors import Problem, ProblemsFound, did_you_mean
-from ..kinds.output_format import parse_format
 from ..settings.model import (
     Adapter,
     ComparisonModel,
@@ -34,7 +34,6 @@ TUPLE_ARGUMENTS = frozenset(
         "negative_crops_coords_top_left",
     }
 )
-CANNY_THRESHOLDS = (100, 200)  # OpenCV's Canny hysteresis thresholds for a control image, as diffusers' examples
 
 
 @dataclass(frozen=True)
@@ -240,9 +239,8 @@ def _model_specs(
         for name, value in source.arguments.items():
             arguments[name], origins[name] = value, where("arguments", name)
     # A batch-size measurement compares num_images_per_prompt; the runner sets it from the value.
-    compared_names = set(comparison.names) - (
-        {"num_images_per_prompt"} if comparison.measure == "batch-size" else set()
-    )
+    # A value a kind applies itself (a batch size's num_images_per_prompt) is not passed to the call.
+    compared_names = set(comparison.names) - {p for kind in kinds.of_comparison(comparison) for p in kind.parameters}
     for name in sorted(RESERVED_ARGUMENTS & {*arguments, *compared_names}):
         where = origins[name] if name in arguments else at("parameter")
         problems.append(
@@ -324,7 +322,7 @@ def _model_specs(
                 changes[name] = part
             elif name == "dtype":  # the compared precision wins over the run's --dtype
                 changes["dtype"] = part
-            elif name in RUNNER_APPLIED:
+            elif name in kinds.runner_applied():
                 applied[name] = part
             else:
                 call[name] = part
@@ -345,7 +343,7 @@ def _model_specs(
             origins={**origins, **value_origins},
         )
         try:
-            specs.append(_staged(spec, item, defaults, overrides))
+            specs.append(_staged(spec, Staging(item, defaults, overrides)))
         except ProblemsFound as found:
             problems += found.problems
     if problems:
@@ -353,95 +351,65 @@ def _model_specs(
     return specs
 
 
-# Compared values the runner applies itself rather than passing them to the pipeline call.
-RUNNER_APPLIED = frozenset({"lora_scale", "ip_adapter_scale", "vae", "format", "num_images_per_prompt"})
+@dataclass(frozen=True)
+class Staging:
+    """What a kind's ``stage`` step may ask while it builds an image's spec: the comparison, the shared
+    input image, another profile's own image, the native size and how first stages are made."""
+
+    item: LoadedSetting
+    defaults: LoadedDefaults
+    overrides: Overrides
+    IMAGE_TO_IMAGE = IMAGE_TO_IMAGE
+
+    @property
+    def comparison(self):
+        return self.item.setting.comparison
+
+    def input_image(self) -> FigureSpec:
+        """The shared input image (the default model's own), which image-to-image kinds start from."""
+        return input_spec(self.defaults, self.overrides)
+
+    def profile(self, name: str, at: tuple) -> FigureSpec:
+        """Profile ``name``'s own image spec; ProblemsFound at ``at`` in the setting when there is no such profile."""
+        if name not in self.defaults.values.models:
+            raise ProblemsFound(
+                [
+                    self.item.problem_at(
+                        at,
+                        f"no model profile named {name!r} in {self.defaults.source_path}"
+                        + did_you_mean(name, self.defaults.values.models),
+                    )
+                ]
+            )
+        return profile_spec(self.defaults, name, self.overrides)
+
+    def native_size(self, profile: str | None) -> tuple[int, int]:
+        """A profile's native size (the default's for none), fitted into --size's box."""
+        chosen = self.defaults.values.models.get(profile or "") or self.defaults.values.default
+        return fit_size(chosen.width, chosen.height, self.overrides)
+
+    @staticmethod
+    def first_stage(spec: FigureSpec, role: str) -> FigureSpec:
+        """A compared image's first stage: the same model and call, made once and shared by every value it suits."""
+        return replace(spec, role=role, task=TEXT_TO_IMAGE, sweep=None, input=None, recipe=None, applied={})
+
+    scaled = staticmethod(scaled)
 
 
-def _staged(spec: FigureSpec, item: LoadedSetting, defaults: LoadedDefaults, overrides: Overrides) -> FigureSpec:
-    """One compared image with what its recipe, adapter or measurement adds: its first stage, adapter, format."""
-    comparison = item.setting.comparison
-    adapter, recipe = comparison.adapter, comparison.recipe
-    if adapter is not None and (adapter.kind != "vae" or spec.applied.get("vae") == adapter.name):
+STAGE_ORDER = ("adapter", "measure", "recipe")  # a recipe's first stage replaces any input an adapter set
+
+
+def _staged(spec: FigureSpec, staging: Staging) -> FigureSpec:
+    """One compared image with what its kinds add: the adapter it loads, its first stage, its format, ..."""
+    comparison = staging.comparison
+    adapter = comparison.adapter
+    if adapter is not None and kinds.get(adapter.kind).uses_adapter(spec, adapter):
         spec = replace(spec, adapter=adapter)
-    if adapter is not None and adapter.kind == "controlnet":
-        # The control image is derived from the shared input image when the image is made.
-        spec = replace(
-            spec, input=input_spec(defaults, overrides), applied={**spec.applied, "control": adapter.control}
-        )
-    elif adapter is not None and adapter.kind == "ip-adapter":
-        reference = input_spec(defaults, overrides)
-        if adapter.reference_prompt:
-            reference = replace(reference, arguments={**reference.arguments, "prompt": adapter.reference_prompt})
-        spec = replace(spec, input=reference)
-    if comparison.measure == "output-format":
-        saved_as = parse_format(str(spec.value))
-        # One lossless image is saved in each format: the formats' own losses are what the page shows.
-        source = replace(input_spec(defaults, overrides), format="png", quality=100)
-        return replace(
-            spec,
-            measure="output-format",
-            input=source,
-            format=saved_as.extension.lstrip("."),
-            quality=saved_as.quality or 100,
-        )
-    if comparison.measure == "batch-size":
-        return replace(spec, measure="batch-size")
-    if recipe is None:
-        return spec
-    if recipe.kind == "hires-fix":
-        # First stage: the same call without the compared values, at the model's native size (or --size's box).
-        first_arguments = {k: v for k, v in spec.arguments.items() if k not in (*comparison.names, "strength")}
-        native = fit_size(*_profile_size(defaults, spec.profile), overrides)
-        first = replace(_as_first_stage(spec, "input"), arguments=first_arguments, width=native[0], height=native[1])
-        enlarged = scaled(*native, recipe.upscale)
-        return replace(
-            spec,
-            task=IMAGE_TO_IMAGE,
-            recipe="hires-fix",
-            upscale=recipe.upscale,
-            input=first,
-            width=enlarged[0],
-            height=enlarged[1],
-        )
-    # The refiner ensemble: the base stops at denoising_end and hands its noisy latents to the refiner.
-    if recipe.refiner not in defaults.values.models:
-        raise ProblemsFound(
-            [
-                item.problem_at(
-                    ("comparison", "recipe", "refiner"),
-                    f"no model profile named {recipe.refiner!r} in {defaults.source_path}"
-                    + did_you_mean(recipe.refiner, defaults.values.models),
-                )
-            ]
-        )
-    refiner = profile_spec(defaults, recipe.refiner, overrides)
-    first = _as_first_stage(spec, "stage")
-    arguments = {k: v for k, v in spec.arguments.items() if k != "denoising_end"}
-    return replace(
-        spec,
-        task=IMAGE_TO_IMAGE,
-        recipe="refiner",
-        input=first,
-        model=refiner.model,
-        revision=refiner.revision,
-        pipeline=refiner.pipeline,
-        pipeline_is_explicit=False,
-        dtype=refiner.dtype,
-        profile=refiner.profile,
-        label=refiner.label,
-        arguments={**refiner.arguments, **arguments, "denoising_start": spec.value},
-        origins={**spec.origins, "denoising_start": spec.origins["value"], "model": refiner.origins["model"]},
-    )
-
-
-def _as_first_stage(spec: FigureSpec, role: str) -> FigureSpec:
-    """A compared image's first stage: the same model and call, made once and shared by every value it suits."""
-    return replace(spec, role=role, task=TEXT_TO_IMAGE, sweep=None, input=None, recipe=None, applied={})
-
-
-def _profile_size(defaults: LoadedDefaults, profile: str | None) -> tuple[int, int]:
-    chosen = defaults.values.models.get(profile or "") or defaults.values.default
-    return chosen.width, chosen.height
+    used = sorted(kinds.of_comparison(comparison), key=lambda kind: STAGE_ORDER.index(kind.field))
+    for kind in used:
+        if kind.field != "adapter" or spec.adapter is not None:
+            spec = kind.stage(spec, staging)
+    return spec
 
 
 _BAD_VALUE = {

@@ -1,14 +1,18 @@
-"""The output-format comparison's values: ``png``, ``jpeg-90``, ``webp-lossless``, ... parsed and named.
+"""Output format: one generated image, kept losslessly, saved in each compared ``format`` (``png``, ``jpeg-90``,
+``webp-lossless``, ``avif-60``, ...); each slot shows the file, its size and a zoomed crop.
 
-Pure: the setting rules, the planner and the pages read formats here; ``figures/run/encode.py``
-writes them with Pillow.
+The values are parsed here for the rules, the planner and the pages; ``figures/run/encode.py``
+writes them with Pillow. Needs no model once the lossless image exists.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from . import Kind, register
 
 # name in a comparison value -> (Pillow format, extension, MIME type, label, what Pillow needs)
 _FORMATS = {
@@ -21,6 +25,7 @@ _LOSSLESS_ONLY = {"png"}
 _ALIASES = {"jpg": "jpeg"}  # only for the "did you mean": one spelling per format keeps cache keys unique
 _VALUE = re.compile(r"(?P<name>[a-z]+)(?:-(?P<quality>[^-]+))?")
 _EXAMPLES = "png, jpeg-90, webp-80, webp-lossless or avif-60 (a quality from 1 to 100 after the dash)"
+
 
 @dataclass(frozen=True)
 class OutputFormat:
@@ -83,3 +88,68 @@ def human_size(n_bytes: int) -> str:
     if round(n_bytes / 1000) < 1000:
         return f"{round(n_bytes / 1000)} KB"
     return f"{n_bytes / 1_000_000:.1f} MB"
+
+
+# --- the comparison kind ----------------------------------------------------------------------------
+
+NAME = "output-format"
+PARAMETER = "format"
+
+
+def check(comparison):
+    for index, value in enumerate(comparison.values or []):
+        try:
+            parse_format(str(value))
+        except ValueError as error:
+            yield ("comparison", "values", index), str(error)
+
+
+def stage(spec, staging):
+    saved_as = parse_format(str(spec.value))
+    # One lossless image is saved in each format: the formats' own losses are what the page shows.
+    source = replace(staging.input_image(), format="png", quality=100)
+    return replace(
+        spec, measure=NAME, input=source, format=saved_as.extension.lstrip("."), quality=saved_as.quality or 100
+    )
+
+
+def make(job, run) -> dict:
+    """Save the job's lossless input image in the job's format, plus a zoomed crop; the manifest entry's facts."""
+    fmt = parse_format(str(job.spec.value))
+    pixels = run.np.asarray(run.open_rgb(run.figures_dir / job.input_job.file))
+    data = run.encode.encode_as(pixels, fmt)
+    crop = run.encode.zoomed_crop(data)
+    crop_name = run.layout.crop_file(job.file)
+    run.write_bytes(crop_name, crop)
+    run.write_bytes(job.file, data)  # last: an entry never names a missing file
+    crop_size = run.open_rgb(run.figures_dir / crop_name).size
+    return {
+        "width": pixels.shape[1],
+        "height": pixels.shape[0],
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "size": human_size(len(data)),
+        "format": fmt.label,
+        "mime_type": fmt.mime_type,
+        "crop": {"file": crop_name, "width": crop_size[0], "height": crop_size[1]},
+        "source_image": job.input_job.file,
+    }
+
+
+def notes(comparison, first):
+    return ["One image, saved losslessly, then in each format; under each, a 4× crop of the file as it decodes."]
+
+
+KIND = register(
+    Kind(
+        name=NAME,
+        field="measure",
+        label="output format",
+        description="one image saved in each `format`, with its file size",
+        parameters=(PARAMETER,),
+        check=check,
+        stage=stage,
+        make=make,
+        notes=notes,
+    )
+)

@@ -153,5 +153,3 @@ def _model_inside(annotation):
         if found:
             return found
     return None
-
-

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 
+from .. import kinds
+from ..errors import did_you_mean
 from ..markdown_safety import unsafe_markdown
 from .positions import problem_in_document
 from .yaml_reader import PlainScalar
@@ -255,30 +257,64 @@ Folder = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9
 ParameterName = Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)]
 
 
+def _known_kind(field: kinds.Field):
+    """A validator: the value names a registered kind of ``field`` (an adapter, recipe or measurement)."""
+
+    def check(value: str) -> str:
+        known = kinds.names(field)
+        if value not in known:
+            choices = (
+                " or ".join(repr(name) for name in known)
+                if len(known) < 3
+                else (", ".join(repr(name) for name in known[:-1]) + f" or {known[-1]!r}")
+            )
+            raise ValueError(f"unknown {field} kind {value!r}{did_you_mean(value, known)}; Input should be {choices}")
+        return value
+
+    return check
+
+
+class _KindNames:
+    """JSON Schema for editors: the names the registry knows when the schema is written."""
+
+    def __init__(self, field: kinds.Field):
+        self.field = field
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        return {"type": "string", "enum": list(kinds.names(self.field))}
+
+
+def KindName(field: kinds.Field):  # noqa: N802: used as a type, like the Annotated aliases above
+    return Annotated[Text, AfterValidator(_known_kind(field)), _KindNames(field)]
+
+
+def _kinds_described(field: kinds.Field) -> str:
+    """Each registered kind of ``field`` with what it does, for a field's description: "`a` (...) or `b` (...)"."""
+    described = [f"`{kind.name}` ({kind.description})" for kind in kinds.kinds(field)]
+    return ", ".join(described[:-1]) + f" or {described[-1]}" if len(described) > 1 else "".join(described)
+
+
+def _for_kinds(adapter_field: str) -> str:
+    """Which adapter kinds take ``adapter_field``, e.g. ``lora and ip-adapter``."""
+    return " and ".join(kind.name for kind in kinds.kinds("adapter") if adapter_field in kind.adapter_fields)
+
+
 class Recipe(_Strict):
     """A comparison made in two stages, each cached on its own (see figures/spec.py)."""
 
-    kind: Literal["hires-fix", "refiner"] = Field(
-        description="`hires-fix`: text-to-image at the model's native size, enlarged by `upscale`, then "
-        "image-to-image with the compared values. `refiner`: the base model stops at `denoising_end` and hands "
-        "its latents to the `refiner` profile, which starts there (`denoising_start`)."
-    )
+    kind: KindName("recipe") = Field(description=_kinds_described("recipe") + ".")
     upscale: Annotated[float, BeforeValidator(_yaml_number), Field(strict=False, ge=1.1, le=4)] | None = Field(
-        default=None, description="hires-fix: how much the first image is enlarged (Lanczos resampling, Pillow)."
+        default=None, description="The hires fix: how much the first image is enlarged (Lanczos resampling, Pillow)."
     )
     refiner: Slug | None = Field(
-        default=None, description="refiner: the refiner's model profile in figures/defaults.yml, e.g. `sdxl-refiner`."
+        default=None, description="The refiner: its model profile in figures/defaults.yml, e.g. `sdxl-refiner`."
     )
 
 
 class Adapter(_Strict):
     """One adapter on the comparison's model, pinned like a model: repository, commit and weight file."""
 
-    kind: Literal["lora", "controlnet", "ip-adapter", "vae"] = Field(
-        description="`lora` (compare `lora_scale`), `controlnet` (its control image is derived from the input "
-        "image), `ip-adapter` (compare `ip_adapter_scale` against a reference image), or `vae` (a replacement "
-        "VAE, chosen by the value `vae`)."
-    )
+    kind: KindName("adapter") = Field(description=_kinds_described("adapter") + ".")
     name: Slug = Field(description="A short name: the LoRA's adapter name, or the `vae` value that selects it.")
     model: HubId = Field(description="The adapter's Hub repository, e.g. `diffusers/controlnet-canny-sdxl-1.0`.")
     revision: Annotated[Text, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=80)] | None = Field(
@@ -287,20 +323,19 @@ class Adapter(_Strict):
         "`settings-guide figures --pin` writes it.",
     )
     weight_name: FileName | None = Field(
-        default=None, description="lora and ip-adapter: the weight file, e.g. `ip-adapter_sdxl.safetensors`."
+        default=None, description=f"{_for_kinds('weight_name')}: the weight file, e.g. `ip-adapter_sdxl.safetensors`."
     )
     subfolder: Folder | None = Field(
-        default=None, description="ip-adapter: the folder holding the weights and its `image_encoder`."
+        default=None, description=f"{_for_kinds('subfolder')}: the folder holding the weights and its `image_encoder`."
     )
     control: Literal["canny"] | None = Field(
-        default=None, description="controlnet: how the control image is made from the input image (Canny edges)."
+        default=None,
+        description=f"{_for_kinds('control')}: how the control image is made from the input image (Canny edges).",
     )
     reference_prompt: LongText | None = Field(
-        default=None, description="ip-adapter: the prompt of the reference image, if not the shared one."
+        default=None,
+        description=f"{_for_kinds('reference_prompt')}: the prompt of the reference image, if not the shared one.",
     )
-
-
-MEASURES = ("output-format", "batch-size")
 
 
 class Comparison(_Strict):
@@ -350,10 +385,8 @@ class Comparison(_Strict):
     )
     recipe: Recipe | None = Field(default=None, description="A two-stage recipe: the hires fix or a refiner.")
     adapter: Adapter | None = Field(default=None, description="An adapter the images use: LoRA, ControlNet, ...")
-    measure: Literal[MEASURES] | None = Field(  # type: ignore[valid-type]
-        default=None,
-        description="A comparison that measures: `output-format` (one image saved in each `format`, with its file "
-        "size) or `batch-size` (seconds per image and peak memory for each `num_images_per_prompt`).",
+    measure: KindName("measure") | None = Field(
+        default=None, description="A comparison that measures: " + _kinds_described("measure") + "."
     )
     ranges_apply: bool = Field(
         default=True,

@@ -7,12 +7,12 @@ import inspect
 import json
 from pathlib import Path
 
+from ... import kinds
 from ...errors import FigureError, Problem, ProblemsFound, did_you_mean
 from ..no_effect import ignored_arguments
 from ..plan import FigureJob, ModelSource
 from ..spec import IMAGE_TO_IMAGE
-from .adapters import controlnet_class
-from .libraries import call_parameters, diffusers, pipeline_class
+from .libraries import LIBRARIES, call_parameters, diffusers, pipeline_class
 
 
 def task_class(cls, task: str):
@@ -26,10 +26,13 @@ def task_class(cls, task: str):
 
 
 def job_class(cls, job: FigureJob):
-    """The class that makes ``job``'s image from a model loaded as ``cls``: its task's, or its ControlNet variant."""
-    if job.spec.adapter is not None and job.spec.adapter.kind == "controlnet":
-        return controlnet_class(cls)
-    return task_class(cls, job.spec.task)
+    """The class that makes ``job``'s image from a model loaded as ``cls``: its task's, or its kind's (a ControlNet's)."""
+    own = _own_class(job)
+    return own.pipeline_class(cls, LIBRARIES) if own else task_class(cls, job.spec.task)
+
+
+def _own_class(job: FigureJob) -> kinds.Kind | None:
+    return next((kind for kind in kinds.of_spec(job.spec) if kind.pipeline_class is not None), None)
 
 
 JobProblems = dict[FigureJob, set[Problem]]  # each job that cannot run, with the lines that say why
@@ -70,8 +73,9 @@ def pipeline_call_problems(jobs: list[FigureJob]) -> JobProblems:
             continue
         target = job_class(cls, job)
         if target is None:
-            kind = "ControlNet" if spec.adapter is not None and spec.adapter.kind == "controlnet" else "image-to-image"
-            report(job, "task", f"{name} has no {kind} variant in diffusers; name one with `pipeline:`")
+            own = _own_class(job)
+            variant = own.label if own else "image-to-image"
+            report(job, "task", f"{name} has no {variant} variant in diffusers; name one with `pipeline:`")
             continue
         accepted = call_parameters(target)
         for argument in spec.arguments:

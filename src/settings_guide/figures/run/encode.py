@@ -16,7 +16,6 @@ from ...kinds.output_format import OutputFormat
 AVIF_SPEED = 6  # libavif's default; pinned because the speed changes the bytes
 
 
-
 def unsupported_reason(fmt: OutputFormat) -> str | None:
     """Why this Pillow cannot write ``fmt``, or None when it can."""
     kind, feature = fmt.needs

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
+from ... import kinds
 from ...atomic import write_bytes_atomic
 from ...errors import first_line
-from ..layout import control_file, variant_file
+from ..layout import variant_file
 from ..manifest import image_entry, job_entry, write_manifest
 from ..plan import FigureJob, canonical_json
 from ..spec import TUPLE_ARGUMENTS
-from .adapters import control_image, enlarged, latents_bytes, load_latents, values_applied
 from .checks import job_class
+from .context import RunContext, latents_bytes
 from .images import ImageRefused, encode_image, encode_variants, to_8bit
 from .libraries import call_parameters, device_name, free_memory, library_versions, pipeline_class, torch
-from .measured import save_in_format, shown_failure
 from .pipelines import ModelUnavailable, Pipelines, scheduler_swapped
+from .precision import shown_failure
 
 MAX_BATCH = 4  # images sharing every argument but the seed go through one call (seed comparisons)
 FIRST_STAGES = ("input", "stage")  # made before the images that start from them
@@ -91,41 +91,44 @@ def recorded_call(cls, spec) -> dict[str, Any]:
     return call
 
 
-def call_arguments(pipe, job: FigureJob, figures_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+@dataclass
+class CallInputs:
+    """One call's keyword arguments, the same as the manifest records them, and the input image's file."""
+
+    arguments: dict[str, Any]
+    recorded: dict[str, Any]
+    source: Path | None = None
+
+
+def call_arguments(pipe, job: FigureJob, run: RunContext) -> CallInputs:
     """The keyword arguments for the pipeline call, and the same as recorded in the manifest."""
     recorded = recorded_call(type(pipe), job.spec)
     arguments = dict(recorded)
     for name in TUPLE_ARGUMENTS & set(arguments):  # SDXL adds these to tuples: a YAML list would not add
         arguments[name] = tuple(arguments[name])
-    spec = job.spec
+    call = CallInputs(arguments, recorded)
     if job.input_job is not None:
-        path = figures_dir / job.input_job.file
+        call.source = run.figures_dir / job.input_job.file
         # The input's file, as reproduce.py loads it; how it was prepared follows from the entry's inputs.
         recorded["image"] = job.input_job.file
-        if spec.recipe == "refiner":
-            arguments["image"] = load_latents(path)  # the base's unfinished latents, not a picture
-            del recorded["image"]  # the entry's first_stage records the call that made them
+        prepare = kinds.first(kinds.of_spec(job.spec), "prepare")  # a kind's own use of it (latents, edges, ...)
+        if prepare is not None:
+            prepare(job, call, run)
         else:
-            with Image.open(path) as image:
-                picture = image.convert("RGB")
-            if spec.recipe == "hires-fix":
-                picture = enlarged(picture, spec.width, spec.height)
-            if "control" in spec.applied:
-                arguments["image"] = control_image(picture, spec.applied["control"])
-                # Kept beside its input image, so the page can show what the ControlNet followed.
-                shown = figures_dir / control_file(job.input_job.file, spec.applied["control"])
-                if not shown.is_file():
-                    buffer = io.BytesIO()
-                    arguments["image"].save(buffer, format="PNG")
-                    write_bytes_atomic(shown, buffer.getvalue())
-            elif spec.adapter is not None and spec.adapter.kind == "ip-adapter":
-                arguments["ip_adapter_image"] = picture
-                recorded["ip_adapter_image"] = recorded.pop("image")
-            else:
-                arguments["image"] = picture
-    if spec.measure == "batch-size":
-        recorded["num_images_per_prompt"] = spec.applied["num_images_per_prompt"]  # _measure_batch passes it
-    return arguments, recorded
+            arguments["image"] = run.open_rgb(call.source)
+    return call
+
+
+@contextmanager
+def kinds_applied(pipe, spec, run: RunContext) -> Iterator[None]:
+    """The compared values a kind sets outside the call (a LoRA's weight, a VAE's upcast), for one call."""
+    undo = [kind.apply(pipe, spec.applied, spec.adapter, run) for kind in kinds.of_spec(spec)]
+    try:
+        yield
+    finally:
+        for step in reversed(undo):
+            if step is not None:
+                step()
 
 
 def call_pipeline(pipe, arguments: dict[str, Any], seeds: list[int]) -> list[tuple[np.ndarray, float, bool]]:
@@ -198,6 +201,7 @@ def generate(
     """Make the images of ``jobs``: each is written atomically, then its manifest entry."""
     summary = RunSummary()
     pipelines = Pipelines(device, folders, offload)
+    run = RunContext(figures_dir, device, call_pipeline, first_stage_record)
     run_facts = {"device": device_name(device), "versions": library_versions()}
     try:
         for batch in batches(jobs):
@@ -208,7 +212,7 @@ def generate(
                     for job in batch
                 ]
             else:
-                outcomes = _run_batch(pipelines, batch, figures_dir, entries, run_facts)
+                outcomes = _run_batch(pipelines, batch, run, entries, run_facts)
             if any(outcome.ok for outcome in outcomes):
                 write_manifest(figures_dir, entries)
             for outcome in outcomes:
@@ -223,26 +227,30 @@ def generate(
     return summary
 
 
-def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, entries: dict, run_facts: dict):
-    first = batch[0]
-    if not first.needs_model:  # saved from its input image alone
-        return [_save_format(job, figures_dir, entries) for job in batch]
-    peak: int | None = None
+def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, entries: dict, run_facts: dict):
+    """One call for a batch of images sharing everything but the seed, in numbered steps; their outcomes."""
+    figures_dir, first = run.figures_dir, batch[0]
+    found = kinds.of_spec(first.spec)
+    # 1. An image made from another image alone (a saved format) needs no model.
+    make = kinds.first(found, "make")
+    if make is not None:
+        return [_make_without_model(job, make, run, entries) for job in batch]
+    # 2. The model, the call's arguments, the kinds' values around it, a warm-up, then the timed call.
+    extras: dict[str, Any] = {}
     try:
         pipe = pipelines.for_job(first)
-        arguments, recorded = call_arguments(pipe, first, figures_dir)
+        call_inputs = call_arguments(pipe, first, run)
+        arguments, recorded = call_inputs.arguments, call_inputs.recorded
         seeds = [job.spec.seed for job in batch]
-        with (
-            scheduler_swapped(pipe, first.spec.scheduler),
-            values_applied(pipe, first.spec.applied, first.spec.adapter),
-        ):
+        with scheduler_swapped(pipe, first.spec.scheduler), kinds_applied(pipe, first.spec, run):
             if id(pipe) not in pipelines.warm:  # before every model's first timed image
                 warm_up(pipe, arguments)
             call_seeds: list[list[int]] = []  # per image, the seeds of the call that made it
             if first.spec.role == "stage":
                 return [_make_stage(pipe, first, arguments, figures_dir)]
-            if first.spec.measure == "batch-size":
-                results, peak, call_seeds = _measure_batch(pipe, first, arguments, pipelines.device)
+            own_call = kinds.first(found, "call")  # a measurement's own call (a batch size's)
+            if own_call is not None:
+                results, call_seeds, extras = own_call(pipe, first, call_inputs, run)
             else:
 
                 def call(start: int, n: int):
@@ -261,18 +269,16 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
             else (f"{type(error).__name__}: {first_line(error)}")
         )
         return [Outcome(job, False, message=reason) for job in batch]
+    # 3. Each image: checked, encoded with its smaller copies, written, then its manifest entry.
     outcomes = []
     for job, (pixels, seconds, flagged), shared in zip(batch, results, call_seeds, strict=True):
-        run = {
+        facts = {
             **run_facts,
             "pipeline": type(pipe).__name__,
             "dtype": job.spec.dtype,
             "revision": pipelines.resolved_revision(job.source),
             "offload": pipelines.offloaded.get(job.load_key, "none"),
         }
-        measured = {}
-        if job.spec.measure == "batch-size":
-            measured = {"batch_size": job.spec.applied["num_images_per_prompt"], "peak_memory_bytes": peak}
         try:
             if flagged:
                 raise ImageRefused("the safety checker flagged it and blanked the image")
@@ -284,7 +290,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
                 continue
             # A precision that breaks the image is a result worth showing: recorded, labelled, no file.
             entries[job.file] = image_entry(
-                job, call=recorded, run=run, seconds=seconds, width=None, height=None, sha256=None, batch_seeds=shared
+                job, call=recorded, run=facts, seconds=seconds, width=None, height=None, sha256=None, batch_seeds=shared
             )
             entries[job.file].update(result=refused.kind, message=shown)
             outcomes.append(Outcome(job, True, seconds))
@@ -300,22 +306,16 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], figures_dir: Path, 
         entries[job.file] = image_entry(
             job,
             call=recorded,
-            run=run,
+            run=facts,
             seconds=seconds,
             width=values.shape[1],
             height=values.shape[0],
             sha256=hashlib.sha256(data).hexdigest(),
             batch_seeds=shared,
         )
-        entries[job.file].update(measured)
-        if job.spec.recipe == "refiner":
-            entries[job.file]["first_stage"] = first_stage_record(job.input_job)
-        if "control" in job.spec.applied:
-            entries[job.file]["control_image"] = {
-                "file": control_file(job.input_job.file, job.spec.applied["control"]),
-                "width": job.input_job.spec.width,
-                "height": job.input_job.spec.height,
-            }
+        entries[job.file].update(extras)
+        for kind in found:
+            kind.record(job, entries[job.file], run)
         if variants:
             entries[job.file]["variants"] = variants
         outcomes.append(Outcome(job, True, seconds))
@@ -343,24 +343,11 @@ def _make_stage(pipe, job: FigureJob, arguments: dict[str, Any], figures_dir: Pa
     return Outcome(job, True, time.perf_counter() - started)
 
 
-def _measure_batch(pipe, job: FigureJob, arguments: dict[str, Any], device: str):
-    """One call making ``num_images_per_prompt`` images: its first image, seconds per image and peak memory."""
-    size = int(job.spec.applied["num_images_per_prompt"])
-    seeds = [job.spec.seed + index for index in range(size)]  # one generator per image, as for seeds
-    if device == "cuda":
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    results = call_pipeline(pipe, arguments, seeds)
-    # Peak memory is the CUDA allocator's; the CPU has no per-call peak to read, so none is recorded there.
-    peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
-    return results[:1], peak, [seeds]
-
-
-def _save_format(job: FigureJob, figures_dir: Path, entries: dict) -> Outcome:
-    """The output-format comparison: its input image saved in the job's format, with a zoomed crop."""
+def _make_without_model(job: FigureJob, make, run: RunContext, entries: dict) -> Outcome:
+    """An image a kind makes from its input image alone (a saved format): its file and its entry's facts."""
     started = time.perf_counter()
     try:
-        facts = save_in_format(job, figures_dir)
+        facts = make(job, run)
     except (OSError, ValueError) as error:
         return Outcome(job, False, message=f"{type(error).__name__}: {first_line(error)}")
     seconds = time.perf_counter() - started

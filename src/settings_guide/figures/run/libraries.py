@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import inspect
 import platform
+from functools import cached_property
 
 import transformers
 
@@ -16,7 +17,9 @@ transformers.utils.logging.set_verbosity_error()  # before diffusers pulls in it
 transformers.utils.logging.disable_progress_bar()
 
 import diffusers  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 diffusers.utils.logging.set_verbosity_error()
 diffusers.utils.logging.disable_progress_bar()
@@ -36,6 +39,26 @@ def dtype_keyword() -> str:
 
 
 DTYPE_KEYWORD = dtype_keyword()
+
+
+class Libraries:
+    """The libraries a kind's run-time steps use (``run.torch``, ``run.np``, ...): kind files import none."""
+
+    torch = torch
+    diffusers = diffusers
+    transformers = transformers
+    np = np
+    Image = Image
+    DTYPE_KEYWORD = DTYPE_KEYWORD
+
+    @cached_property
+    def cv2(self):
+        import cv2  # OpenCV: the edge detector ControlNet's Canny models were trained on; only when one is made
+
+        return cv2
+
+
+LIBRARIES = Libraries()
 
 
 def pick_device(requested: str | None) -> str:

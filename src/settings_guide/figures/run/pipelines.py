@@ -10,12 +10,12 @@ from typing import Any
 
 import huggingface_hub
 
+from ... import kinds
 from ...errors import first_line
 from ..memory import choose_offload, model_size
 from ..plan import FigureJob, ModelSource
-from .adapters import controlnet_class, load_adapter
 from .checks import job_class
-from .libraries import DTYPE_KEYWORD, TORCH_DTYPES, diffusers, free_memory, pipeline_class, torch
+from .libraries import DTYPE_KEYWORD, LIBRARIES, TORCH_DTYPES, diffusers, free_memory, pipeline_class, torch
 
 ModelKey = tuple[str, str]  # (model, configured revision)
 
@@ -110,9 +110,7 @@ class Pipelines:
         pipe = pipeline_class(source.pipeline).from_pretrained(folder, **{DTYPE_KEYWORD: TORCH_DTYPES[dtype]})
         adapter = job.spec.adapter
         if adapter is not None:  # part of the load: another adapter (or none) loads the model afresh
-            controlnet = load_adapter(pipe, adapter, TORCH_DTYPES[dtype])
-            if controlnet is not None:
-                pipe = controlnet_class(type(pipe)).from_pipe(pipe, controlnet=controlnet)
+            pipe = kinds.get(adapter.kind).load(pipe, adapter, TORCH_DTYPES[dtype], LIBRARIES)
         if mode == "model":
             pipe.enable_model_cpu_offload(device=self.device)  # each component moves in for its turn
         elif mode == "sequential":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ... import kinds
 from ...errors import FigureError, ProblemsFound
 from ...figures.layout import DEFAULTS_NAME, sweep_id
 from ...figures.manifest import has_image, read_manifest, read_sweeps
@@ -21,6 +22,8 @@ from ...figures.spec import IMAGE_TO_IMAGE, comparison_specs
 from ...figures.state import job_state, sweep_state
 from ...settings.model import ComparisonModel, LoadedSetting, ValueRange
 from .automatic1111 import automatic1111_parameters
+from .batch_chart import WIDTH as BATCH_WIDTH
+from .batch_chart import BatchPoint, batch_chart_height, batch_chart_svg, batch_sentence
 from .captions import caption_for
 from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
 from .reproduce import diffusers_snippet
@@ -107,7 +110,7 @@ def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
             tabs.append(view.model_figures(item, entry, slots, made, label, scrubber))
         made = [entries[job.file] for job in plan.jobs if job.spec.role == "comparison" and job.file in entries]
         return PageFigures(
-            models=tabs, sweep=view.chart(item, measured, _sweep_values(item)), batch=view.batch_chart(item, made)
+            models=tabs, sweep=view.chart(item, measured, _sweep_values(item)), batch=view.kind_chart(item, made)
         )
 
     return figures_for
@@ -165,7 +168,7 @@ class _View:
         """The code and parameters that make ``entry``'s image again; None for entries without a recorded call."""
         if not all(key in entry for key in RECORDED_CALL) or not has_image(entry):
             return None
-        image = entry["call"].get("image") or entry["call"].get("ip_adapter_image")
+        image = next((entry["call"][name] for name in kinds.image_arguments() if name in entry["call"]), None)
         where = None
         if isinstance(image, str):
             where = self.site_path(image)
@@ -209,7 +212,7 @@ class _View:
             notes.append("Each image uses the seed in its caption.")
         if comparison.task == IMAGE_TO_IMAGE:
             notes.append("Every image starts from the same input image, made with the default model, prompt and seed.")
-        notes += recipe_notes(comparison, first)
+        notes += [note for kind in kinds.of_comparison(comparison) for note in kind.notes(comparison, first)]
         seconds = [entry["seconds"] for entry in made if isinstance(entry.get("seconds"), (int, float))]
         if seconds:
             notes.append(f"About {sum(seconds) / len(seconds):.1f} s per image.")
@@ -230,21 +233,21 @@ class _View:
     def sources(self, comparison, first: dict) -> tuple[SourceImage, ...]:
         """The images the comparison's images start from or follow, from its first made image's record."""
         call = first.get("call") or {}
+        used = kinds.of_comparison(comparison)
         found: list[tuple[str, dict]] = []  # (caption, an entry or record with file, width, height)
-        recipe = comparison.recipe.kind if comparison.recipe else None
-        for name, caption in (
-            ("image", "The first stage, before its enlargement" if recipe == "hires-fix" else "The input image"),
-            ("ip_adapter_image", "The reference image"),
-        ):
-            if isinstance(call.get(name), str):
-                found.append((caption, self.entries.get(call[name]) or {"file": call[name]}))
-        if isinstance(first.get("control_image"), dict):
-            found.append(("The control image: its Canny edges", first["control_image"]))
+        if isinstance(call.get("image"), str):
+            caption = next((kind.image_caption for kind in used if kind.image_caption), "The input image")
+            found.append((caption, self.entry_of(call["image"])))
+        found += [source for kind in used for source in kind.sources(first, self.entry_of)]
         return tuple(
             SourceImage(caption, self.site_path(record["file"]), record.get("width"), record.get("height"))
             for caption, record in found
             if (self.figures_dir / record["file"]).is_file()
         )
+
+    def entry_of(self, file: str) -> dict:
+        """The manifest entry of an image file (its size), or just its name when it has none."""
+        return self.entries.get(file) or {"file": file}
 
     def from_entries(self, item: LoadedSetting, entries: dict, records: dict, status, reason) -> PageFigures:
         """What the manifest holds for a setting, by value, when its images cannot be planned."""
@@ -278,16 +281,16 @@ class _View:
             scrubber = self.scrubber(one, entries) if one is not None else None
             tabs.append(self.model_figures(item, entry, slots, made, label, scrubber))
         return PageFigures(
-            models=tabs, sweep=self.chart(item, measured, _sweep_values(item)), batch=self.batch_chart(item, every)
+            models=tabs, sweep=self.chart(item, measured, _sweep_values(item)), batch=self.kind_chart(item, every)
         )
 
-    def batch_chart(self, item: LoadedSetting, made: list[dict]) -> BatchChart | None:
-        """The batch-size measurement's chart, once every batch size has been measured on one device."""
-        from .batch_chart import WIDTH as BATCH_WIDTH
-        from .batch_chart import BatchPoint, batch_chart_height, batch_chart_svg, batch_sentence
+    def kind_chart(self, item: LoadedSetting, made: list[dict]) -> BatchChart | None:
+        """A chart of the comparison's kind's own (a batch size's), drawn from its made images' entries."""
+        chart = kinds.first(kinds.of_comparison(item.setting.comparison), "chart")
+        return chart(item, made, self) if chart is not None and made else None
 
-        if item.setting.comparison.measure != "batch-size" or not made:
-            return None
+    def batch_chart(self, item: LoadedSetting, made: list[dict]) -> BatchChart | None:
+        """Seconds per image and peak memory against batch size, once every one was measured on one device."""
         devices = {str(entry.get("device")) for entry in made}
         if len(made) != len(item.setting.comparison.values or []) or len(devices) != 1:
             return None  # seconds from different machines do not belong on one line
@@ -397,40 +400,6 @@ class _View:
                 (dark, sweep_chart_svg(series, DARK, alt)),
             ),
         )
-
-
-def recipe_notes(comparison, first: dict) -> list[str]:
-    """Sentences saying how a recipe's, adapter's or measurement's images were made, for the provenance line."""
-    notes = []
-    recipe, adapter = comparison.recipe, comparison.adapter
-    if recipe is not None and recipe.kind == "hires-fix":
-        notes.append(
-            f"Each image: text-to-image at the model's native size, enlarged {recipe.upscale:g}× with Lanczos "
-            "resampling (Pillow), then image-to-image at the strength in its caption."
-        )
-    if recipe is not None and recipe.kind == "refiner":
-        notes.append(
-            "Each image: the default model denoises until the denoising_end in its caption and hands its "
-            "unfinished latents to the refiner named here, which finishes the image from that point."
-        )
-    if adapter is not None:
-        weights = f", {adapter.weight_name}" if adapter.weight_name else ""
-        pinned = f" at revision {adapter.revision[:12]}" if adapter.revision else ""
-        kind = {"lora": "LoRA", "controlnet": "ControlNet", "ip-adapter": "IP-Adapter", "vae": "VAE"}[adapter.kind]
-        notes.append(f"{kind}: {adapter.model}{weights}{pinned}.")
-        if adapter.kind == "controlnet":
-            notes.append("Its control image is the Canny edge map (OpenCV) of the shared input image.")
-        if adapter.kind == "ip-adapter":
-            notes.append(
-                f"Its reference image was made with the default model from the prompt “{adapter.reference_prompt}”."
-                if adapter.reference_prompt
-                else "Its reference image is the shared input image, made with the default model."
-            )
-    if comparison.measure == "output-format":
-        notes.append(
-            "One image, saved losslessly, then in each format; under each, a 4× crop of the file as it decodes."
-        )
-    return notes
 
 
 def _band_of(ranges: list[ValueRange], value) -> int | None:
