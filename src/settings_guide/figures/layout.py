@@ -9,10 +9,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .spec import FigureSpec
+from typing import Any
 
 DEFAULTS_NAME = "defaults.yml"
 MANIFEST_NAME = "manifest.json"
@@ -24,8 +21,9 @@ STAGES_DIR = ".stages"
 LOSSLESS_SOURCE = re.compile(r"[0-9a-f]{16}\.png")
 
 
-def figure_file(spec: FigureSpec, key: str) -> str:
-    """Where an image lives under figures/: stable per compared value, so pull-request diffs show changes."""
+def figure_file(spec, key: str) -> str:
+    """Where an image (a ``figures.spec.FigureSpec``) lives under figures/: stable per compared value, so
+    pull-request diffs show changes."""
     if spec.role == "input":
         return f"{INPUTS_DIR}/{key[:16]}.{spec.format}"
     if spec.role == "stage":

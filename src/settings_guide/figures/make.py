@@ -310,7 +310,7 @@ def build_figures(options: BuildOptions, progress: Progress | None = None) -> Ru
     # 4. Under the lock: plan again (another run may have finished meanwhile), tidy, make, measure. When no
     #    model it needs could be fetched, nothing is touched.
     todo = wanted
-    if folders or not wanted:
+    if folders or not any(job.needs_model for job in wanted):
         lock = figures_lock(options.figures_dir)
         try:
             planned = plan_project(options, dtype)

@@ -60,7 +60,8 @@ class Kind:
     label: str  # how pages name it, e.g. "LoRA"
     description: str  # what it does, for the schema and the Contributing page
     parameters: tuple[str, ...] = ()  # compared values the run applies itself (not call arguments)
-    adapter_fields: tuple[str, ...] = ()  # Adapter fields that mean something for this kind only
+    fields: tuple[str, ...] = ()  # fields of its YAML block (adapter or recipe) that mean something for it only
+    named_values: tuple[str, ...] = ()  # of its parameters, those whose values are names, not numbers
     same_image_on_purpose: bool = False  # every value shows the same picture by design (no "no effect" error)
 
     # 1. Settings: findings about a comparison that uses this kind (settings/recipe_rules.py runs them).
@@ -137,6 +138,11 @@ def image_arguments() -> tuple[str, ...]:
     """The call arguments that take an input image: ``image``, and each kind's own (an IP-Adapter's)."""
     own = [kind.image_argument for kind in _KINDS.values() if kind.image_argument]
     return ("image", *dict.fromkeys(own))
+
+
+def named_values() -> frozenset[str]:
+    """Compared values that are names (``vae: stock``, ``format: png``): no ranges apply, captions quote none."""
+    return frozenset(name for kind in _KINDS.values() for name in kind.named_values)
 
 
 def runner_applied() -> frozenset[str]:

@@ -14,8 +14,6 @@ def check(comparison):
     recipe, at = comparison.recipe, ("comparison", "recipe")
     if recipe.upscale is None:
         yield (*at,), "the hires fix enlarges its first image: set `upscale`, e.g. 1.5"
-    if recipe.refiner is not None:
-        yield (*at, "refiner"), "`refiner` belongs to the refiner recipe; remove it"
 
 
 def stage(spec, staging):
@@ -62,6 +60,7 @@ KIND = register(
         label="hires fix",
         description="text-to-image at the model's native size, enlarged by `upscale`, then image-to-image with "
         "the compared values",
+        fields=("upscale",),
         check=check,
         stage=stage,
         prepare=prepare,

@@ -8,7 +8,6 @@ writes them with Pillow. Needs no model once the lossless image exists.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from dataclasses import dataclass, replace
 
@@ -126,7 +125,6 @@ def make(job, run) -> dict:
     return {
         "width": pixels.shape[1],
         "height": pixels.shape[0],
-        "sha256": hashlib.sha256(data).hexdigest(),
         "bytes": len(data),
         "size": human_size(len(data)),
         "format": fmt.label,
@@ -147,6 +145,7 @@ KIND = register(
         label="output format",
         description="one image saved in each `format`, with its file size",
         parameters=(PARAMETER,),
+        named_values=(PARAMETER,),
         check=check,
         stage=stage,
         make=make,

@@ -16,8 +16,6 @@ def check(comparison):
     recipe, at = comparison.recipe, ("comparison", "recipe")
     if recipe.refiner is None:
         yield (*at,), "name the refiner's model profile in figures/defaults.yml: `refiner: sdxl-refiner`"
-    if recipe.upscale is not None:
-        yield (*at, "upscale"), "`upscale` belongs to the hires fix; remove it"
     if comparison.names != (COMPARED,):
         yield (
             ("comparison", "parameter"),
@@ -70,6 +68,7 @@ KIND = register(
         label="refiner",
         description="the base model stops at `denoising_end` and hands its latents to the `refiner` profile, "
         "which starts there (`denoising_start`)",
+        fields=("refiner",),
         check=check,
         stage=stage,
         prepare=prepare,

@@ -86,6 +86,7 @@ KIND = register(
         label="VAE",
         description="a replacement VAE, chosen by the value `vae`",
         parameters=(PARAMETER,),
+        named_values=(PARAMETER,),
         check=check,
         uses_adapter=uses_adapter,
         load=load,

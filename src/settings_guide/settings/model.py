@@ -296,7 +296,7 @@ def _kinds_described(field: kinds.Field) -> str:
 
 def _for_kinds(adapter_field: str) -> str:
     """Which adapter kinds take ``adapter_field``, e.g. ``lora and ip-adapter``."""
-    return " and ".join(kind.name for kind in kinds.kinds("adapter") if adapter_field in kind.adapter_fields)
+    return " and ".join(kind.name for kind in kinds.kinds("adapter") if adapter_field in kind.fields)
 
 
 class Recipe(_Strict):

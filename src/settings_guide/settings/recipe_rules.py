@@ -30,7 +30,7 @@ def check_comparison_kinds(comparison: Comparison) -> Iterator[Finding]:
         yield (*at, "sweep"), "a sweep measures one numeric argument; it cannot vary several at once"
     yield from _check_list_values(comparison)
     yield from _check_owned_parameters(comparison)
-    yield from _check_adapter_fields(comparison)
+    yield from _check_own_fields(comparison)
     measure = kinds.get(comparison.measure)
     for kind in kinds.of_comparison(comparison):
         if kind is measure:
@@ -78,16 +78,16 @@ def _check_owned_parameters(comparison: Comparison) -> Iterator[Finding]:
             yield ("comparison", "parameter"), f"`{name}` needs `recipe: {{kind: {owner.name}}}`"
 
 
-def _check_adapter_fields(comparison: Comparison) -> Iterator[Finding]:
-    """Adapter fields that mean something for other kinds only are refused at their line."""
-    adapter = comparison.adapter
-    if adapter is None:
-        return
-    for field in sorted({field for kind in kinds.kinds("adapter") for field in kind.adapter_fields}):
-        takers = [kind for kind in kinds.kinds("adapter") if field in kind.adapter_fields]
-        if getattr(adapter, field) is not None and adapter.kind not in {kind.name for kind in takers}:
-            labels = " or ".join(kind.label for kind in takers)
-            yield ("comparison", "adapter", field), f"`{field}` is for {labels} adapters; remove it"
+def _check_own_fields(comparison: Comparison) -> Iterator[Finding]:
+    """Fields of an adapter or recipe block that mean something for other kinds only are refused at their line."""
+    for group, block, plural in (("adapter", comparison.adapter, "adapters"), ("recipe", comparison.recipe, "recipes")):
+        if block is None:
+            continue
+        for field in sorted({field for kind in kinds.kinds(group) for field in kind.fields}):
+            takers = [kind for kind in kinds.kinds(group) if field in kind.fields]
+            if getattr(block, field) is not None and block.kind not in {kind.name for kind in takers}:
+                labels = " or ".join(kind.label for kind in takers)
+                yield ("comparison", group, field), f"`{field}` is for {labels} {plural}; remove it"
 
 
 def _check_measure(comparison: Comparison, kind: kinds.Kind) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .. import kinds
 from ..errors import did_you_mean
 from .model import TOOLS, LoadedSetting, Setting, ToolRow
 from .recipe_rules import check_comparison_kinds
@@ -182,7 +183,7 @@ def _check_values(setting: Setting, values: list, loc: tuple) -> Iterator[Findin
         # Lists (pairs, several arguments), runner-chosen dtypes and formats are checked in recipe_rules.
         if isinstance(value, list) or len(comparison.names) > 1 or not comparison.ranges_apply:
             continue
-        if comparison.names[0] in ("dtype", "vae", "format"):
+        if comparison.names[0] == "dtype" or comparison.names[0] in kinds.named_values():
             continue
         problems = list(_check_type(setting, value, value_loc))
         yield from problems

@@ -16,7 +16,7 @@ from ... import kinds
 from ...atomic import write_bytes_atomic
 from ...errors import first_line
 from ..layout import variant_file
-from ..manifest import image_entry, job_entry, write_manifest
+from ..manifest import file_sha256, image_entry, job_entry, write_manifest
 from ..plan import FigureJob, canonical_json
 from ..spec import TUPLE_ARGUMENTS
 from .checks import job_class
@@ -184,9 +184,10 @@ def call_with_retries(call: Callable[[int, int], list], count: int, degrade: Cal
 
 
 def enable_vae_slicing(pipe) -> None:
-    vae = getattr(pipe, "vae", None)
-    if vae is not None and hasattr(vae, "enable_slicing"):
-        vae.enable_slicing()
+    """Decode one image at a time: every component that can (the VAE) does so from now on."""
+    for part in pipe.components.values():
+        if hasattr(part, "enable_slicing"):
+            part.enable_slicing()
 
 
 def generate(
@@ -351,5 +352,6 @@ def _make_without_model(job: FigureJob, make, run: RunContext, entries: dict) ->
     except (OSError, ValueError) as error:
         return Outcome(job, False, message=f"{type(error).__name__}: {first_line(error)}")
     seconds = time.perf_counter() - started
-    entries[job.file] = {**job_entry(job, seconds), **facts}  # no call: no pipeline made it
+    sha256 = file_sha256(run.figures_dir / job.file)
+    entries[job.file] = {**job_entry(job, seconds), "sha256": sha256, **facts}  # no call: no pipeline made it
     return Outcome(job, True, seconds)

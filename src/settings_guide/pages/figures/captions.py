@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ... import kinds
+
 
 def caption_for(parameter: str | list[str], value) -> str:
     """The caption under one image, e.g. ``num_inference_steps = 4``, or for several compared arguments
@@ -19,4 +21,4 @@ def caption_for(parameter: str | list[str], value) -> str:
     return f"{name} = {value}"
 
 
-UNQUOTED = ("scheduler", "dtype", "vae", "format")  # names, not text a reader would type
+UNQUOTED = ("scheduler", "dtype", *sorted(kinds.named_values()))  # names, not text a reader would type

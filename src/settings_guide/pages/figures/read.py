@@ -206,7 +206,9 @@ class _View:
             return ModelFigures(slots=slots, label=label, note=note, scrubber=scrubber)
         comparison = item.setting.comparison
         first = made[0]
-        arguments = (first.get("inputs") or {}).get("arguments") or first.get("call") or {}
+        # An image made from another image alone (a saved format) was made by that image's model and call.
+        origin = first if "model" in first else self.entries.get(first.get("source_image"), first)
+        arguments = (origin.get("inputs") or {}).get("arguments") or origin.get("call") or {}
         notes = []
         if comparison.parameter == "seed":
             notes.append("Each image uses the seed in its caption.")
@@ -220,11 +222,11 @@ class _View:
             sources=self.sources(comparison, first),
             slots=slots,
             label=label or None,
-            model=first.get("model"),
-            revision=first.get("revision"),
+            model=origin.get("model"),
+            revision=origin.get("revision"),
             prompt=None if comparison.parameter == "prompt" else arguments.get("prompt"),
-            seed=None if comparison.parameter == "seed" else first.get("seed"),
-            device=first.get("device"),
+            seed=None if comparison.parameter == "seed" else origin.get("seed"),
+            device=origin.get("device"),
             notes=notes,
             note=note,
             scrubber=scrubber,
