@@ -169,7 +169,7 @@ def test_every_images_code_makes_its_pixels_and_the_page_shows_it(made, tmp_path
         code = diffusers_snippet(entry, str(figures / image) if image else None)
         namespace: dict = {}
         exec(compile(code, entry["file"], "exec"), namespace)
-        # The runner's encoding of the reproduced pixels (figures/run.py): equal bytes, equal file.
+        # The runner's encoding of the reproduced pixels (figures/run/images.py): equal bytes, equal file.
         data = encode_image(np.asarray(namespace["image"]), entry["inputs"]["format"], entry["inputs"]["quality"])
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{entry['file']} not reproduced:\n{code}"
 

@@ -86,6 +86,11 @@ def control_file(input_file: str, kind: str) -> str:
     return f"{input_file.rpartition('.')[0]}-{kind}.png"
 
 
+def chart_file(slug: str, chart: str, palette: str) -> str:
+    """Where a page's chart (``sweep`` or ``batch``, ``light`` or ``dark``) is written in the built site."""
+    return f"{slug}/{chart}-{palette}.svg"
+
+
 def sweep_id(slug: str, profile: str | None) -> str:
     """A sweep's key in the manifest, and its images' folder: the setting, then the profile in a multi-model one."""
     return f"{slug}/{profile}" if profile else slug

@@ -11,7 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import (
+    Any,
+    Literal,
+    Required,  # pydantic validates these on Python 3.11
+)
+
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from ..atomic import write_text_atomic
 from ..errors import Problem, ProblemsFound
@@ -21,7 +28,115 @@ from .layout import MANIFEST_NAME, sweep_id
 MANIFEST_SCHEMA = 1
 
 
-# Results a precision comparison records instead of an image (see figures/measured.py): shown, labelled.
+# --- the shape of the manifest: every field an entry may hold, and who writes it -------------------
+
+
+class FileRecord(TypedDict):
+    """A file beside an image (a smaller copy, a crop, a control image) and its size."""
+
+    file: str
+    width: int | None
+    height: int | None
+
+
+class FirstStage(TypedDict):
+    """How a refined image's first stage was made (kinds/refiner.py): its model at its commit, and its call."""
+
+    model: str
+    revision: str
+    pipeline: str
+    dtype: str
+    seed: int
+    call: dict[str, Any]
+
+
+class ImageEntry(TypedDict, total=False):
+    """One image's record. ``job_entry`` writes the first fields for every image, ``image_entry`` those of a
+    pipeline call; a kind's ``record`` or ``make`` step adds its own (the last group)."""
+
+    # Every entry: which job made its file.
+    file: Required[str]  # relative to the figures folder
+    role: Literal["comparison", "sweep", "input", "stage"]
+    key: str  # the cache key: SHA-256 of `inputs`
+    inputs: dict[str, Any]
+    seconds: float
+    setting: str  # a compared image: its setting, compared argument(s) and value
+    parameter: str
+    value: Any
+    # An image a pipeline call made.
+    call: dict[str, Any]  # the exact keyword arguments, all but the generator
+    seed: int
+    batch_seeds: list[int]  # one call made several images: its generators' seeds, in order
+    model: str
+    revision: str  # the commit it was loaded from
+    pipeline: str
+    scheduler: str
+    dtype: str
+    device: str
+    offload: str
+    versions: dict[str, str]
+    profile: str
+    label: str
+    width: int | None
+    height: int | None
+    sha256: str | None  # None: a shown failure, no file
+    variants: list[FileRecord]
+    result: Literal["nan", "black"]  # a precision that broke the image: recorded and shown, no file
+    message: str
+    # What kinds add.
+    first_stage: FirstStage
+    control_image: FileRecord
+    batch_size: int
+    peak_memory_bytes: int | None
+    bytes: int
+    size: str
+    format: str
+    mime_type: str
+    crop: FileRecord
+    source_image: str
+
+
+class SweepPoint(TypedDict, total=False):
+    value: Required[Any]
+    file: str
+    key: str
+    difference: Required[float]
+    seconds: float | None
+
+
+class SweepRecord(TypedDict, total=False):
+    """One sweep's measurement (figures/sweeps.py): each value's difference to the reference, and the run facts."""
+
+    setting: Required[str]
+    profile: str
+    label: str | None
+    parameter: str
+    reference: Any
+    metric: str
+    metric_version: int
+    points: Required[list[SweepPoint]]
+    devices: list[str]
+    model: str | None
+    revision: str | None
+    pipeline: str | None
+    dtype: str | None
+    prompt: str | None
+    seed: int | None
+    width: int | None
+    height: int | None
+
+
+class _Manifest(TypedDict, total=False):
+    schema: int
+    images: Required[list[ImageEntry]]
+    sweeps: list[SweepRecord]
+
+
+# Checks only: the entries the pages and the cache use are the JSON's own dicts, byte for byte.
+_MANIFEST = TypeAdapter(_Manifest)
+
+
+# Results a precision comparison records instead of an image (see figures/run/precision.py): shown, labelled.
 SHOWN_FAILURES = ("nan", "black")
 
 
@@ -45,7 +160,7 @@ def read_manifest(figures_dir: Path) -> dict[str, dict]:
 
 
 def read_sweeps(figures_dir: Path) -> dict[str, dict]:
-    """Sweep measurements by sweep id, ``slug`` or ``slug/profile`` (see figures/sweep.py); empty when none yet."""
+    """Sweep measurements by sweep id, ``slug`` or ``slug/profile`` (see figures/sweeps.py); empty when none yet."""
     return _read(figures_dir)[1]
 
 
@@ -70,21 +185,34 @@ def _read(figures_dir: Path) -> tuple[dict[str, dict], dict[str, dict]]:
                 )
             ]
         ) from None
-    images = data.get("images") if isinstance(data, dict) else None
-    if not _entries_with(images, "file"):
-        raise ProblemsFound([_shape_problem(path, "images", "each with a `file`")])
-    sweeps = data.get("sweeps", [])
-    if not _entries_with(sweeps, "setting") or not all(isinstance(s.get("points"), list) for s in sweeps):
-        raise ProblemsFound([_shape_problem(path, "sweeps", "each with a `setting` and its `points`")])
+    problems = shape_problems(data, display_path(path), text)
+    if problems:
+        raise ProblemsFound(problems)
+    images, sweeps = data["images"], data.get("sweeps", [])
     return {entry["file"]: entry for entry in images}, {sweep_id(s["setting"], s.get("profile")): s for s in sweeps}
 
 
-def _entries_with(value: Any, key: str) -> bool:
-    return isinstance(value, list) and all(isinstance(e, dict) and isinstance(e.get(key), str) for e in value)
+def shape_problems(data: Any, shown: str, text: str = "") -> list[Problem]:
+    """Where the manifest's data differs from ``ImageEntry`` and ``SweepRecord``: one problem per field, at its
+    entry's line when the text is at hand."""
+    try:
+        _MANIFEST.validate_python(data, strict=True)
+    except ValidationError as error:
+        return [_shape_problem(detail, data, shown, text) for detail in error.errors(include_url=False)[:20]]
+    return []
 
 
-def _shape_problem(path: Path, field: str, what: str) -> Problem:
-    return Problem(display_path(path), 1, 1, field, f"expected a list of entries, {what}; restore it from git")
+def _shape_problem(detail: dict, data: Any, shown: str, text: str) -> Problem:
+    loc = [part for part in detail["loc"] if not (isinstance(part, str) and part.startswith(("list[", "dict[")))]
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    line = 1
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
+        entry = (data.get(loc[0]) or [None] * (loc[1] + 1))[loc[1]]
+        name = entry.get("file") or entry.get("setting") if isinstance(entry, dict) else None
+        found = text.find(json.dumps(name, ensure_ascii=False)) if isinstance(name, str) else -1
+        line = text.count("\n", 0, found) + 1 if found >= 0 else 1
+    message = detail["msg"][0].lower() + detail["msg"][1:]
+    return Problem(shown, line, 1, field, f"{message}; restore it from git, or delete it to make every image again")
 
 
 def write_manifest(figures_dir: Path, entries: dict[str, dict], sweeps: dict[str, dict] | None = None) -> bool:
@@ -97,6 +225,8 @@ def write_manifest(figures_dir: Path, entries: dict[str, dict], sweeps: dict[str
     data: dict[str, Any] = {"schema": MANIFEST_SCHEMA, "images": [entries[name] for name in sorted(entries)]}
     if sweeps:
         data["sweeps"] = [sweeps[key] for key in sorted(sweeps)]
+    if problems := shape_problems(data, MANIFEST_NAME):  # our own bug: an entry the shape above does not allow
+        raise ValueError("the figure run built a manifest entry of the wrong shape: " + "; ".join(map(str, problems)))
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     return write_text_atomic(Path(figures_dir) / MANIFEST_NAME, text)
 
@@ -115,8 +245,10 @@ def image_entry(
     height: int | None,
     sha256: str | None,
     batch_seeds: list[int] | None,
-) -> dict[str, Any]:
-    """The manifest entry of one image just written; ``run`` holds the run-wide facts (device, versions...)."""
+    extra: dict[str, Any] | None = None,
+) -> ImageEntry:
+    """The manifest entry of one image just written; ``run`` holds the run-wide facts (device, versions...),
+    ``extra`` what else this image's call recorded (a shown failure, a measurement, its smaller copies)."""
     spec = job.spec
     entry = {
         **job_entry(job, seconds),
@@ -136,10 +268,10 @@ def image_entry(
     if batch_seeds and len(batch_seeds) > 1:
         # One call made several images: its generator was one CPU torch.Generator per seed, in this order.
         entry["batch_seeds"] = batch_seeds
-    return entry
+    return {**entry, **(extra or {})}
 
 
-def job_entry(job, seconds: float) -> dict[str, Any]:
+def job_entry(job, seconds: float) -> ImageEntry:
     """What every entry says of the job that made its file: file, key and inputs, the compared value, the time."""
     spec = job.spec
     entry = {"file": job.file, "role": spec.role, "key": job.key, "inputs": job.inputs, "seconds": round(seconds, 2)}

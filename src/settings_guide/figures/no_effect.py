@@ -3,7 +3,7 @@
 A pipeline accepts many arguments it only reads in some set-ups (``eta`` only reaches a scheduler
 whose ``step()`` takes it; FLUX's ``true_cfg_scale`` only acts with a negative prompt). Such a
 comparison renders identical images and publishes a "comparison" that shows nothing. What can be
-told from the plan is checked before rendering (``ignored_arguments``, called by figures/run.py
+told from the plan is checked before rendering (``ignored_arguments``, called by figures/run/checks.py
 with the scheduler's real signature); anything else shows as identical files after the run.
 Pure: no torch, no I/O.
 """

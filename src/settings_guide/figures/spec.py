@@ -51,7 +51,7 @@ Origin = tuple[Any, tuple]  # (LoadedSetting or LoadedDefaults, location inside 
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """A comparison's sweep on one model: which values are measured against which reference (see figures/sweep.py)."""
+    """A comparison's sweep on one model: which values are measured against which reference (see figures/sweeps.py)."""
 
     slug: str
     parameter: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import yaml
@@ -41,9 +42,27 @@ class YamlReadError(Exception):
 
 @dataclass
 class YamlDocument:
+    """A file's plain data, and where each value and key is in its text (found only when a problem asks)."""
+
     data: dict
-    value_positions: dict[tuple, Position] = field(default_factory=dict)
-    key_positions: dict[tuple, Position] = field(default_factory=dict)
+    text: str = field(default="", repr=False)
+
+    @cached_property
+    def _positions(self) -> tuple[dict[tuple, Position], dict[tuple, Position]]:
+        # Composed again: most files never have a problem, and a position per node is most of what
+        # reading a file costs (and keeps alive for the whole build).
+        values: dict[tuple, Position] = {}
+        keys: dict[tuple, Position] = {}
+        _walk_positions(yaml.compose(self.text, Loader=_Loader), (), values, keys)
+        return values, keys
+
+    @property
+    def value_positions(self) -> dict[tuple, Position]:
+        return self._positions[0]
+
+    @property
+    def key_positions(self) -> dict[tuple, Position]:
+        return self._positions[1]
 
     def position_of(self, loc: tuple, *, prefer_key: bool = False) -> Position:
         """The position of the deepest part of ``loc`` that exists in the file."""
@@ -83,9 +102,7 @@ def read_yaml(raw: bytes) -> YamlDocument:
             _position(root),
             f"expected a mapping of fields (like `name: Inference Steps`) at the top level, found {kind}",
         )
-    document = YamlDocument(data={})
-    document.data = _convert(root, (), document, seen=set())
-    return document
+    return YamlDocument(data=_convert(root, seen=set()), text=text)
 
 
 def _decode(raw: bytes) -> str:
@@ -116,7 +133,7 @@ def _position(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(node: yaml.Node, path: tuple, document: YamlDocument, seen: set[int], depth: int = 0):
+def _convert(node: yaml.Node, seen: set[int], depth: int = 0):
     if id(node) in seen:
         # The composer shares one node between an anchor and its aliases; expanding
         # them could blow up exponentially ("billion laughs"), so refuse them outright.
@@ -128,25 +145,38 @@ def _convert(node: yaml.Node, path: tuple, document: YamlDocument, seen: set[int
         raise YamlReadError(_position(node), f"nested more than {MAX_DEPTH} levels deep")
     if node.tag not in _CORE_TAGS:
         raise YamlReadError(_position(node), f"YAML tag {node.tag!r} is not allowed; remove the `!` tag")
-    document.value_positions[path] = _position(node)
 
     if isinstance(node, yaml.ScalarNode):
         if not node.style:  # plain (the C parser says "", the Python one None)
             return None if _NULL_TEXT.match(node.value) else PlainScalar(node.value)
         return node.value
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, index), document, seen, depth + 1) for index, item in enumerate(node.value)]
+        return [_convert(item, seen, depth + 1) for item in node.value]
 
     mapping: dict[str, object] = {}
+    key_nodes: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _CORE_TAGS:
             raise YamlReadError(_position(key_node), "a key must be plain text")
         key = str(key_node.value)
         if key in mapping:
-            first = document.key_positions[(*path, key)]
+            first = _position(key_nodes[key])
             raise YamlReadError(
                 _position(key_node), f"duplicate key {key!r} (first set on line {first.line}); keep one of them"
             )
-        document.key_positions[(*path, key)] = _position(key_node)
-        mapping[key] = _convert(value_node, (*path, key), document, seen, depth + 1)
+        key_nodes[key] = key_node
+        mapping[key] = _convert(value_node, seen, depth + 1)
     return mapping
+
+
+def _walk_positions(node: yaml.Node, path: tuple, values: dict, keys: dict) -> None:
+    """Every value's and key's position, by its path of keys and indexes (a file that read cleanly)."""
+    values[path] = _position(node)
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk_positions(item, (*path, index), values, keys)
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = (*path, str(key_node.value))
+            keys[key] = _position(key_node)
+            _walk_positions(value_node, key, values, keys)

@@ -291,9 +291,16 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
                 continue
             # A precision that breaks the image is a result worth showing: recorded, labelled, no file.
             entries[job.file] = image_entry(
-                job, call=recorded, run=facts, seconds=seconds, width=None, height=None, sha256=None, batch_seeds=shared
+                job,
+                call=recorded,
+                run=facts,
+                seconds=seconds,
+                width=None,
+                height=None,
+                sha256=None,
+                batch_seeds=shared,
+                extra={"result": refused.kind, "message": shown},
             )
-            entries[job.file].update(result=refused.kind, message=shown)
             outcomes.append(Outcome(job, True, seconds))
             continue
         data = encode_image(values, job.spec.format, job.spec.quality)
@@ -313,12 +320,10 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
             height=values.shape[0],
             sha256=hashlib.sha256(data).hexdigest(),
             batch_seeds=shared,
+            extra={**extras, **({"variants": variants} if variants else {})},
         )
-        entries[job.file].update(extras)
-        for kind in found:
+        for kind in found:  # what a kind adds to its images' entries (a control image, a first stage)
             kind.record(job, entries[job.file], run)
-        if variants:
-            entries[job.file]["variants"] = variants
         outcomes.append(Outcome(job, True, seconds))
     return outcomes
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ... import kinds
 from ...errors import FigureError, ProblemsFound
-from ...figures.layout import DEFAULTS_NAME, sweep_id
+from ...figures.layout import DEFAULTS_NAME, chart_file, sweep_id
 from ...figures.manifest import has_image, read_manifest, read_sweeps
 from ...figures.plan import FigureJob, ModelResolver, plan_figures
 from ...figures.profiles import load_defaults
@@ -303,8 +303,7 @@ class _View:
         device = devices.pop()
         model = str(made[0].get("label") or made[0].get("model"))
         sentence = batch_sentence(points, device)
-        light, dark = (f"{item.slug}/batch-{palette}.svg" for palette in ("light", "dark"))
-        light, dark = self.site_path(light), self.site_path(dark)
+        light, dark = (self.site_path(chart_file(item.slug, "batch", palette)) for palette in ("light", "dark"))
         return BatchChart(
             light=light,
             dark=dark,
@@ -364,8 +363,7 @@ class _View:
             f"{m.label}: {measured_sentence(m.reading)}" if m.label else measured_sentence(m.reading) for m in measured
         ]
         alt = chart_description(series)
-        light, dark = (self.figures_dir / item.slug / f"sweep-{palette}.svg" for palette in ("light", "dark"))
-        light, dark = light.relative_to(self.root).as_posix(), dark.relative_to(self.root).as_posix()
+        light, dark = (self.site_path(chart_file(item.slug, "sweep", palette)) for palette in ("light", "dark"))
         stale = [m for m in measured if m.status != "fresh"]
         status = "stale" if stale else "fresh"
         # The value ranges cite the point where the first model's image gets close, else its reference.

@@ -14,8 +14,8 @@ FigureStatus = Literal["fresh", "stale", "missing"]
 class Reproduction:
     """How to make one image again: diffusers code, and AUTOMATIC1111's parameters or why there are none."""
 
-    code: str  # pages/reproduce.py
-    automatic1111: str | None = None  # pages/automatic1111.py
+    code: str  # pages/figures/reproduce.py
+    automatic1111: str | None = None  # pages/figures/automatic1111.py
     automatic1111_reasons: tuple[str, ...] = ()
 
 
