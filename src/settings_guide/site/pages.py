@@ -54,12 +54,26 @@ class GeneratedSite:
     def page_paths(self) -> set[str]:
         return {page.path for page in self.pages}
 
+    def name_of(self, slug: str) -> str:
+        return self._names[slug]
+
     @cached_property
     def _names(self) -> dict[str, str]:
         return {item.slug: item.setting.name for item in self.settings}
 
+    def after_rendering(self) -> RenderedSite:
+        """What a build needs once its pages are in MkDocs' hands: which pages are ours, and the redirects."""
+        return RenderedSite(frozenset(self.page_paths), self.redirects, self._names)
+
+
+@dataclass(frozen=True)
+class RenderedSite:
+    page_paths: frozenset[str]
+    redirects: dict[str, str]
+    names: dict[str, str]
+
     def name_of(self, slug: str) -> str:
-        return self._names[slug]
+        return self.names[slug]
 
 
 def generate_site(

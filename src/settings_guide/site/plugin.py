@@ -16,7 +16,15 @@ from ..errors import ProblemsFound
 from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
 from .html_safety import sanitize_page_html
-from .pages import GeneratedSite, ProjectPaths, expand_nav, generate_site, setting_file_from_docs, settings_nav
+from .pages import (
+    GeneratedSite,
+    ProjectPaths,
+    RenderedSite,
+    expand_nav,
+    generate_site,
+    setting_file_from_docs,
+    settings_nav,
+)
 from .redirects import redirect_html
 from .serve_polling import poll_more_often
 from .template_cache import THEME_TEMPLATES
@@ -34,7 +42,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
     def on_config(self, config):
         root = Path(config.config_file_path).parent
         self.paths = ProjectPaths.at(root, self.config.settings_dir, self.config.templates_dir, self.config.figures_dir)
-        self.site: GeneratedSite | None = None
+        self.site: GeneratedSite | RenderedSite | None = None
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -64,6 +72,9 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         config.nav = expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
         # What this build writes, so a redirect never replaces a page (known now: no disk reads later).
         self.written_urls = {file.dest_uri for file in files}
+        # Later hooks need only these: the settings and their parsed files can go before MkDocs renders
+        # a thousand pages beside them (fewer live objects, less garbage collection).
+        self.site = self.site.after_rendering()
         return files
 
     def on_env(self, env, config, files):
