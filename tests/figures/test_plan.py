@@ -312,3 +312,26 @@ def test_a_missing_local_model_is_one_line_before_anything_is_written(tmp_path):
             "; save one with pipeline.save_pretrained()\n" if "model_index" in message else "\n"
         )
         assert sorted(p.name for p in (project / "figures").iterdir()) == ["defaults.yml"]
+
+
+def test_an_argument_the_pipeline_does_not_take_costs_only_its_own_settings_images(tmp_path, tiny_model):
+    """A scaffold's untouched argument, or one a pipeline lacks (`shift`), no longer stops every other image."""
+    shift = setting_yaml("Shift", "parameter: shift\nvalues: [1, 3]", "number")
+    project = make_project(tmp_path / "p", {"steps": STEPS, "shift": shift})
+
+    result = run_figures(project, model=tiny_model)
+
+    assert result.code == 1
+    line = shift.splitlines().index("  parameter: shift") + 1
+    assert (
+        f"shift.yml:{line}:14: comparison.parameter: StableDiffusionPipeline.__call__ does not accept `shift`"
+        in result.err
+    )
+    assert "generated 2, cached 0, failed 2" in result.out  # the steps images are made, shift's two are not
+    assert sorted(images(project)) == ["steps/num_inference_steps-2.webp", "steps/num_inference_steps-3.webp"]
+    # The library says the same in numbers, and a second run makes nothing new but still reports it.
+    from settings_guide.figures.make import build_figures
+
+    report = build_figures(BuildOptions(root=project, model=str(tiny_model), device="cpu"))
+    assert (report.generated, report.cached, report.refused_images, report.failures) == (0, 2, 2, 2)
+    assert [problem.line for problem in report.refused] == [line] and not report.ok

@@ -105,8 +105,11 @@ def describe_value(value: Any) -> str:
     return repr(str(value))
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _one_line(text: str) -> str:
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+    if _CONTROL_CHARACTER.search(text):
         raise ValueError("must be a single line of plain text")
     if text != text.strip() or not text:
         raise ValueError("must not be empty or start or end with spaces")

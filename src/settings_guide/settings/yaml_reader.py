@@ -21,7 +21,20 @@ _NULL_TEXT = re.compile(r"^(?:~|null|Null|NULL|)$")
 _CORE_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _Loader(_Base):
+    """Composes without guessing types: an untagged node gets its kind's plain tag (the schema types the
+    text later), so no resolver regex runs per scalar; an explicit `!tag` is still seen and refused."""
+
+    def resolve(self, kind, value, implicit):
+        return _DEFAULT_TAGS[kind]
 
 
 class PlainScalar(str):
@@ -115,13 +128,15 @@ def _decode(raw: bytes) -> str:
         raise YamlReadError(Position(line, column), f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8") from None
 
 
+_TAB_IN_INDENT = re.compile(r"^ *\t", re.MULTILINE)  # the first tab of a line's indentation
+
+
 def _reject_tab_indentation(text: str) -> None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        indent = line[: len(line) - len(line.lstrip(" \t"))]
-        if "\t" in indent:
-            raise YamlReadError(
-                Position(number, indent.index("\t") + 1), "tab character in indentation; YAML indents with spaces only"
-            )
+    found = _TAB_IN_INDENT.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.end() - found.start()
+        raise YamlReadError(Position(line, column), "tab character in indentation; YAML indents with spaces only")
 
 
 def _describe(error: yaml.MarkedYAMLError) -> str:
