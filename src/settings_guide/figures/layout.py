@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,13 @@ STAGES_DIR = ".stages"
 LOSSLESS_SOURCE = re.compile(r"[0-9a-f]{16}\.png")
 
 
-def figure_file(spec, key: str) -> str:
+def figure_file(spec, key: Callable[[], str]) -> str:
     """Where an image (a ``figures.spec.FigureSpec``) lives under figures/: stable per compared value, so
-    pull-request diffs show changes."""
+    pull-request diffs show changes. A first stage is named by its cache key (``key()``, hashed only then)."""
     if spec.role == "input":
-        return f"{INPUTS_DIR}/{key[:16]}.{spec.format}"
+        return f"{INPUTS_DIR}/{key()[:16]}.{spec.format}"
     if spec.role == "stage":
-        return f"{STAGES_DIR}/{key}.npy"
+        return f"{STAGES_DIR}/{key()}.npy"
     folder = f"{spec.slug}/{spec.profile}" if spec.per_model else spec.slug
     parameter = spec.parameter.replace("+", "-")  # several compared arguments: names hold no "-"
     return f"{folder}/{_file_part(parameter)}-{_file_part(_flat(spec.value))}.{spec.format}"

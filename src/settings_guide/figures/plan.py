@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +96,32 @@ def _folder_fingerprint(folder: Path) -> str:
 
 @dataclass(frozen=True, eq=False)
 class FigureJob:
-    """One image to make: its file, its cache key and the inputs that key hashes."""
+    """One image to make: its file, its cache key and the inputs that key hashes.
 
-    key: str
-    file: str  # relative to the figures folder, e.g. inference-steps/num_inference_steps-4.webp
-    inputs: dict[str, Any] = field(repr=False)  # canonical inputs; sha256 of their JSON is the key
+    The key is hashed when first asked for: a page compares it only with an image the manifest has,
+    so a build of pages whose images are still pending hashes none of them.
+    """
+
     spec: FigureSpec = field(repr=False)
     source: ModelSource = field(repr=False)
     input_job: FigureJob | None = field(default=None, repr=False)
+
+    @cached_property
+    def inputs(self) -> dict[str, Any]:
+        """The canonical inputs; SHA-256 of their JSON is the key."""
+        return job_inputs(self.spec, self.source, self.input_job.key if self.input_job else None)
+
+    @cached_property
+    def key(self) -> str:
+        return cache_key(self.inputs)
+
+    @cached_property
+    def file(self) -> str:
+        """Relative to the figures folder, e.g. inference-steps/num_inference_steps-4.webp."""
+        return figure_file(self.spec, lambda: self.key)
+
+    def __repr__(self) -> str:
+        return f"FigureJob({self.file!r})"
 
     @property
     def load_key(self) -> tuple[str, str, str, str]:
@@ -294,7 +313,4 @@ def plan_figures(specs: list[FigureSpec], resolver: ModelResolver) -> Plan:
 
 
 def _job(spec: FigureSpec, resolver: ModelResolver, input_job: FigureJob | None) -> FigureJob:
-    source = resolver.resolve(spec)
-    inputs = job_inputs(spec, source, input_job.key if input_job else None)
-    key = cache_key(inputs)
-    return FigureJob(key, figure_file(spec, key), inputs, spec, source, input_job)
+    return FigureJob(spec, resolver.resolve(spec), input_job)

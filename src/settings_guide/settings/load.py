@@ -49,6 +49,11 @@ def load_settings(paths: list[Path]) -> list[LoadedSetting]:
 _LOADED: dict[tuple[str, str], tuple[bytes, LoadedSetting, YamlDocument]] = {}
 
 
+def forget_loaded_settings() -> None:
+    """Drop the files kept for later rebuilds: a one-off build needs them no more once its pages exist."""
+    _LOADED.clear()
+
+
 def _load_one(path: Path, shown: str) -> tuple[LoadedSetting, YamlDocument]:
     try:
         raw = path.read_bytes()

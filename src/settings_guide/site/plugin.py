@@ -15,6 +15,7 @@ from ..atomic import write_text_atomic
 from ..errors import ProblemsFound
 from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
+from ..settings.load import forget_loaded_settings
 from .html_safety import sanitize_page_html
 from .pages import (
     GeneratedSite,
@@ -39,6 +40,11 @@ class SettingsGuideConfig(Config):
 
 
 class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
+    serving = False  # `mkdocs serve`: parsed settings are kept for the next rebuild
+
+    def on_startup(self, *, command, dirty) -> None:
+        self.serving = command == "serve"
+
     def on_config(self, config):
         root = Path(config.config_file_path).parent
         self.paths = ProjectPaths.at(root, self.config.settings_dir, self.config.templates_dir, self.config.figures_dir)
@@ -75,6 +81,8 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         # Later hooks need only these: the settings and their parsed files can go before MkDocs renders
         # a thousand pages beside them (fewer live objects, less garbage collection).
         self.site = self.site.after_rendering()
+        if not self.serving:
+            forget_loaded_settings()
         return files
 
     def on_env(self, env, config, files):
