@@ -72,22 +72,28 @@ class SweepSpec:
 class FigureSpec:
     """Everything one image depends on, before any model is looked at."""
 
-    role: Literal["comparison", "sweep", "input", "stage"]  # sweep: an image only the sweep's chart uses;
-    # stage: a recipe's first stage whose output is latents, not a picture (kept in the stage cache)
-    task: str
+    # 1. What it is: a compared image, a sweep's, an input image, or a recipe's first stage whose output is
+    #    latents, not a picture (kept in the stage cache).
+    role: Literal["comparison", "sweep", "input", "stage"]
+    task: str  # text-to-image or image-to-image
+    # 2. The model it is made with.
     model: str
     revision: str
     pipeline: str
     pipeline_is_explicit: bool  # named by the comparison, so a local model's own class does not replace it
+    dtype: str
+    # 3. The call.
     seed: int
     width: int
     height: int
-    dtype: str
+    arguments: dict[str, Any]  # pipeline call arguments, prompt included, size and seed excluded
+    # 4. The file it is saved as.
     format: str
     quality: int
-    arguments: dict[str, Any]  # pipeline call arguments, prompt included, size and seed excluded
+    # 5. More of the call.
     scheduler: str | None = None  # a diffusers scheduler class replacing the model's own
     input: FigureSpec | None = None  # image-to-image: the text-to-image image it starts from
+    # 6. Which comparison it shows, and where on the page.
     slug: str | None = None
     parameter: str | None = None
     value: Any = None
@@ -95,11 +101,14 @@ class FigureSpec:
     profile: str | None = None  # the model profile the image belongs to; None for a comparison's own `model`
     label: str | None = None  # that model's display label, e.g. "FLUX.1 [schnell]"
     per_model: bool = False  # the comparison lists `models`: the image lives in its model's folder and tab
-    recipe: str | None = None  # "hires-fix" or "refiner": how the input (first stage) is used
-    upscale: float | None = None  # hires fix: the input image is enlarged to this spec's size (Lanczos)
+    # 7. What its kinds add (kinds/): a recipe's name and upscale, an adapter, values the run applies itself
+    #    (a LoRA's weight, a format), a measurement's name.
+    recipe: str | None = None
+    upscale: float | None = None  # the hires fix: the input image is enlarged to this spec's size (Lanczos)
     adapter: Adapter | None = None  # loaded onto the model before this image (part of the model load)
-    applied: dict[str, Any] = field(default_factory=dict)  # values the runner applies outside the call
-    measure: str | None = None  # "output-format" or "batch-size"
+    applied: dict[str, Any] = field(default_factory=dict)
+    measure: str | None = None
+    # Where each value was written, so a problem points at its line (not part of what the image depends on).
     origins: dict[str, Origin | None] = field(default_factory=dict, compare=False, repr=False)
 
     def problem(self, name: str, message: str) -> Problem | None:
