@@ -215,7 +215,10 @@ class _View:
         if comparison.task == IMAGE_TO_IMAGE:
             notes.append("Every image starts from the same input image, made with the default model, prompt and seed.")
         notes += [note for kind in kinds.of_comparison(comparison) for note in kind.notes(comparison, first)]
-        seconds = [entry["seconds"] for entry in made if isinstance(entry.get("seconds"), (int, float))]
+        # A pipeline call's seconds; an image saved from another one (a format) took no generation time.
+        seconds = [
+            entry["seconds"] for entry in made if "call" in entry and isinstance(entry.get("seconds"), (int, float))
+        ]
         if seconds:
             notes.append(f"About {sum(seconds) / len(seconds):.1f} s per image.")
         return ModelFigures(
