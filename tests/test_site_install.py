@@ -86,9 +86,7 @@ def runner(tmp_path_factory) -> Path:
 
 
 def site_install(runner: Path, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(runner), *args], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([sys.executable, str(runner), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def test_check_and_dry_run_plan_the_catalogue_in_the_site_install(runner):

@@ -114,7 +114,7 @@ def test_out_of_memory_retries_with_smaller_batches_and_vae_slicing(tiny_model):
     import torch
     from diffusers import StableDiffusionPipeline
 
-    from settings_guide.figures.run import checks, generate, pipelines
+    from settings_guide.figures.run import generate
 
     pipe = StableDiffusionPipeline.from_pretrained(tiny_model)
     pipe.set_progress_bar_config(disable=True)

@@ -74,7 +74,7 @@ def test_an_argument_the_set_up_ignores_is_an_error_at_its_line_before_any_image
 
 
 def test_the_catalogue_passes_every_check_before_rendering(hub_cache):
-    from settings_guide.figures.run import checks, generate, pipelines
+    from settings_guide.figures.run import checks, pipelines
 
     jobs = [state.job for state in plan_project(BuildOptions(root=ROOT), "fp32").states]
     assert any("eta" in job.spec.arguments for job in jobs)  # the check has something to look at

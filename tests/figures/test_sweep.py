@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from settings_guide.errors import ProblemsFound
-from settings_guide.pages.figures.chart import DARK, LIGHT, sweep_chart_svg
 from settings_guide.figures.run.metrics import image_difference
+from settings_guide.pages.figures.chart import DARK, LIGHT, sweep_chart_svg
 from settings_guide.pages.figures.sweep_text import measured_sentence, read_sweep
 from settings_guide.pages.figures.view import FigureSlot, ModelFigures, PageFigures, SweepChart
 from settings_guide.pages.render import make_environment, render_site_pages
@@ -97,11 +97,13 @@ def test_the_sweep_renders_each_value_once_with_the_same_seed_and_measures_it(me
 
 
 def test_the_warm_up_call_before_the_first_timed_image_leaves_its_pixels_alone(tiny_model, tmp_path, monkeypatch):
-    from settings_guide.figures.run import checks, generate, pipelines
+    from settings_guide.figures.run import generate
 
     warm_ups = []
     original = generate.warm_up
-    monkeypatch.setattr(generate, "warm_up", lambda pipe, arguments: warm_ups.append(arguments) or original(pipe, arguments))
+    monkeypatch.setattr(
+        generate, "warm_up", lambda pipe, arguments: warm_ups.append(arguments) or original(pipe, arguments)
+    )
     plain = setting_yaml("Steps", "parameter: num_inference_steps\nvalues: [2, 4]")
     made = {}
     for name, setting in (("swept", STEPS), ("plain", plain)):
