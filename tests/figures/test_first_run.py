@@ -14,8 +14,10 @@ from settings_guide.cli import main
 from settings_guide.figures.make import BuildOptions, plan_project
 from settings_guide.figures.memory import GIB, HEADROOM, ModelSize, choose_offload, model_size
 
+from ..conftest import ROOT
 from .conftest import FLUX_PROFILE, HUB_MODEL, defaults_yaml, make_project, manifest, run_figures, setting_yaml
 from .test_models import project_with_two_models
+from .tiny_adapters import ADAPTER_REPOS
 from .tiny_models import HUB_MODELS, snapshot_folder
 
 FLUX_ID, FLUX_COMMIT = HUB_MODELS["flux-schnell"]
@@ -263,3 +265,24 @@ def test_check_tells_missing_images_from_a_broken_plan(tmp_path):
     assert broken.code == 2 and "models.sdxl.dtype" in broken.err
     (project / "figures" / "defaults.yml").unlink()
     assert run_figures(project, "--check").code == 2
+
+
+def test_a_missing_adapter_is_named_and_costs_only_the_images_that_load_it(tmp_path, hub_cache):
+    """The LoRA gone from the cache: the base model's other images are made, and the one line names the
+    adapter and counts only the images that load it (it used to blame the base model for all of them)."""
+    project = tmp_path / "p"
+    shutil.copytree(ROOT / "settings", project / "settings")
+    (project / "figures").mkdir()
+    shutil.copy(ROOT / "figures" / "defaults.yml", project / "figures" / "defaults.yml")
+    repo, commit = ADAPTER_REPOS["lora"]
+    shutil.rmtree(snapshot_folder(hub_cache, repo, commit).parent.parent)
+
+    result = run_figures(project, "--size", "32x32", "--only", "lora-weight", "clip-skip")
+
+    assert result.code == 1
+    made = sorted(manifest(project))
+    assert made and all(file.startswith(("clip-skip/", "_inputs/")) for file in made)
+    [line] = [line for line in result.err.splitlines() if line.startswith("error: model")]
+    assert line.startswith(f"error: model {HUB_MODEL} (revision ")
+    assert f") with adapter {repo}, 4 images not made: could not be loaded: " in line  # lora_scale 0, 0.5, 1, 1.5
+    assert f"generated {len(made)}, cached 0, failed 4 (" in result.out
