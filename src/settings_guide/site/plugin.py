@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -33,6 +35,19 @@ from .template_cache import THEME_TEMPLATES
 log = logging.getLogger("mkdocs.plugins.settings_guide")
 
 
+@contextmanager
+def _no_cycle_collection():
+    """Reading and rendering a thousand settings allocates millions of short-lived, acyclic objects: the cycle
+    collector would walk them again and again for nothing (reference counting frees them), so it waits."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class SettingsGuideConfig(Config):
     settings_dir = config_options.Type(str, default="settings")
     templates_dir = config_options.Type(str, default="templates")
@@ -53,7 +68,8 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         try:
-            self.site = generate_site(self.paths, site_url=config.site_url)
+            with _no_cycle_collection():
+                self.site = generate_site(self.paths, site_url=config.site_url)
         except ProblemsFound as found:
             # The same lines `settings-guide validate` prints; the build stops instead of
             # publishing a site that silently lacks a page.
