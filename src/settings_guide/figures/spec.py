@@ -313,6 +313,7 @@ def _model_specs(
         ]
     specs: list[FigureSpec] = []
     names = comparison.names
+    runner_applied = kinds.runner_applied()  # values a kind applies itself, not call arguments
     for role, value_loc, value in compared:
         changes: dict[str, Any] = {}
         call, applied = dict(arguments), {}
@@ -331,7 +332,7 @@ def _model_specs(
                 changes[name] = part
             elif name == "dtype":  # the compared precision wins over the run's --dtype
                 changes["dtype"] = part
-            elif name in kinds.runner_applied():
+            elif name in runner_applied:
                 applied[name] = part
             else:
                 call[name] = part
