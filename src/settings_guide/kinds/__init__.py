@@ -163,18 +163,20 @@ def of_comparison(comparison) -> list[Kind]:
 
 def of_spec(spec) -> list[Kind]:
     """The kinds one image's spec uses: named by it, or owning one of the values the run applies for it."""
-    named = [spec.recipe, spec.adapter.kind if spec.adapter else None, spec.measure]
-    found = [kind for kind in map(get, named) if kind is not None]
-    found += [kind for name in spec.applied if (kind := owner_of(name)) is not None and kind not in found]
-    return found
+    return _named_or_applying([spec.recipe, spec.adapter.kind if spec.adapter else None, spec.measure], spec.applied)
 
 
 def of_entry(entry: dict) -> list[Kind]:
     """The kinds a manifest entry's recorded inputs name (what the Reproduce code must do again)."""
     inputs = entry.get("inputs") or {}
     named = [inputs.get("recipe"), (inputs.get("adapter") or {}).get("kind"), inputs.get("measure")]
+    return _named_or_applying(named, inputs.get("applied") or {})
+
+
+def _named_or_applying(named: list[str | None], applied: dict) -> list[Kind]:
+    """The kinds ``named`` (recipe, adapter, measurement), then those owning one of the ``applied`` values."""
     found = [kind for kind in map(get, named) if kind is not None]
-    found += [kind for name in inputs.get("applied") or {} if (kind := owner_of(name)) and kind not in found]
+    found += [kind for name in applied if (kind := owner_of(name)) is not None and kind not in found]
     return found
 
 

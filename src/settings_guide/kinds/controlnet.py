@@ -25,9 +25,12 @@ def stage(spec, staging):
 
 def pipeline_class(cls, run):
     """The ControlNet variant of a text-to-image pipeline class (e.g. SDXL's); None when diffusers has none."""
-    mapping = run.diffusers.pipelines.auto_pipeline.AUTO_TEXT2IMAGE_PIPELINES_MAPPING
-    family = next((name for name, text in mapping.items() if text is cls), None)
-    return mapping.get(f"{family}-{NAME}") if family else None
+    family = run.family_of(cls)
+    return (
+        run.diffusers.pipelines.auto_pipeline.AUTO_TEXT2IMAGE_PIPELINES_MAPPING.get(f"{family}-{NAME}")
+        if family
+        else None
+    )
 
 
 def load(pipe, adapter, dtype, run):

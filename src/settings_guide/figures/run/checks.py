@@ -19,10 +19,8 @@ def task_class(cls, task: str):
     """The class that runs ``task`` for a model loaded as ``cls``; None when diffusers has none."""
     if task != IMAGE_TO_IMAGE or "image" in call_parameters(cls):
         return cls
-    from diffusers.pipelines.auto_pipeline import AUTO_IMAGE2IMAGE_PIPELINES_MAPPING, AUTO_TEXT2IMAGE_PIPELINES_MAPPING
-
-    family = next((name for name, text in AUTO_TEXT2IMAGE_PIPELINES_MAPPING.items() if text is cls), None)
-    return AUTO_IMAGE2IMAGE_PIPELINES_MAPPING.get(family) if family else None
+    family = LIBRARIES.family_of(cls)
+    return diffusers.pipelines.auto_pipeline.AUTO_IMAGE2IMAGE_PIPELINES_MAPPING.get(family) if family else None
 
 
 def job_class(cls, job: FigureJob):

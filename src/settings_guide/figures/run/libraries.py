@@ -51,6 +51,13 @@ class Libraries:
     Image = Image
     DTYPE_KEYWORD = DTYPE_KEYWORD
 
+    @staticmethod
+    def family_of(cls) -> str | None:
+        """A text-to-image pipeline class's family in diffusers' auto-pipeline tables (``stable-diffusion-xl``),
+        the key of its image-to-image and ControlNet variants; None for a class outside them."""
+        mapping = diffusers.pipelines.auto_pipeline.AUTO_TEXT2IMAGE_PIPELINES_MAPPING
+        return next((name for name, text in mapping.items() if text is cls), None)
+
     @cached_property
     def cv2(self):
         import cv2  # OpenCV: the edge detector ControlNet's Canny models were trained on; only when one is made
