@@ -16,6 +16,7 @@ from settings_guide.errors import ProblemsFound
 from settings_guide.pages.render import make_environment, render_setting_page
 from settings_guide.settings.load import load_settings
 from settings_guide.site.html_safety import sanitize_page_html
+from settings_guide.site.mkdocs_config import read_mkdocs_config
 
 from .conftest import ROOT, minimal_setting, run_tool
 
@@ -160,7 +161,7 @@ def test_rendering_alone_makes_prose_inert(tmp_path, payload):
     item = item.model_copy(update={"setting": setting})
     page = render_setting_page(make_environment(ROOT / "templates"), item, {item.slug: setting.name}).markdown
     body = page.split("---\n", 2)[2]
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8").replace("!!python", "#"))
+    config = read_mkdocs_config(ROOT / "mkdocs.yml")
     extensions, options = [], {}
     for entry in config["markdown_extensions"]:
         name = next(iter(entry)) if isinstance(entry, dict) else entry
@@ -216,3 +217,16 @@ def test_plain_text_fields_and_accepted_prose_are_inert_in_the_built_site(projec
     # The payloads are shown to the reader as the text the contributor typed.
     assert "&lt;img src=x onerror=alert(1)&gt;" in payload_page
     assert "{{ 7*191 }}" in payload_page
+
+
+def test_the_sanitiser_keeps_only_radio_inputs():
+    """The model tabs need radio buttons; any other input (a text field, a file picker, one with no type,
+    which browsers show as a text field) comes out as a radio, and its other attributes are dropped."""
+    cleaned = sanitize_page_html(
+        '<input type="radio" name="tabs" checked><input type="file" name="f"><input name="t" value="x">'
+        '<input type="text" onfocus="alert(1)" autofocus>'
+    )
+    inputs = re.findall(r"<input[^>]*>", cleaned)
+    assert len(inputs) == 4 and all('type="radio"' in tag for tag in inputs), cleaned
+    assert not re.search(r"file|text|onfocus|autofocus|value=", cleaned), cleaned
+    assert 'checked=""' in inputs[0] and 'name="tabs"' in inputs[0]

@@ -335,3 +335,21 @@ def test_an_argument_the_pipeline_does_not_take_costs_only_its_own_settings_imag
     report = build_figures(BuildOptions(root=project, model=str(tiny_model), device="cpu"))
     assert (report.generated, report.cached, report.refused_images, report.failures) == (0, 2, 2, 2)
     assert [problem.line for problem in report.refused] == [line] and not report.ok
+
+
+def test_the_planners_fast_copy_of_a_spec_equals_dataclasses_replace(tmp_path):
+    """`derived` skips FigureSpec's __init__; it must make exactly what `replace` makes, and refuse a typo."""
+    import dataclasses
+
+    from settings_guide.figures.spec import FigureSpec, derived
+
+    assert not hasattr(FigureSpec, "__post_init__"), "derived() would skip __post_init__: use replace()"
+    project = make_project(tmp_path)
+    item = load_settings(find_setting_files(project / "settings"))[0]
+    spec = comparison_specs(item, load_defaults(project / "figures/defaults.yml"))[0]
+    changes = {"seed": spec.seed + 1, "arguments": {**spec.arguments, "guidance_scale": 3.5}}
+    made = derived(spec, **changes)
+    assert made == dataclasses.replace(spec, **changes)
+    assert made.seed == spec.seed + 1 and spec.seed != made.seed
+    with pytest.raises(TypeError, match="no field sed"):
+        derived(spec, sed=1)

@@ -8,7 +8,7 @@ pipeline does not accept this argument", can point at the right file and line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from .. import kinds
@@ -115,6 +115,22 @@ class FigureSpec:
         """A Problem at the line that set ``name`` (an argument, ``model``, ...); None if the command line did."""
         origin = self.origins.get(name)
         return origin[0].problem_at(origin[1], message) if origin else None
+
+
+_SPEC_FIELDS = frozenset(spec_field.name for spec_field in fields(FigureSpec))
+
+
+def derived(spec: FigureSpec, **changes: Any) -> FigureSpec:
+    """``dataclasses.replace`` for the planner's inner loop, which makes one spec per image of every page
+    of every build (28,000 for 1,000 three-model settings): the fields are copied, not passed one by one
+    through a frozen class's ``__init__``, about ten times faster. FigureSpec has no ``__post_init__``."""
+    unknown = changes.keys() - _SPEC_FIELDS
+    if unknown:
+        raise TypeError(f"FigureSpec has no field {', '.join(sorted(unknown))}")
+    made = object.__new__(FigureSpec)
+    made.__dict__.update(spec.__dict__)
+    made.__dict__.update(changes)
+    return made
 
 
 def profile_spec(defaults: LoadedDefaults, name: str, overrides: Overrides = Overrides()) -> FigureSpec:
@@ -271,7 +287,7 @@ def _model_specs(
                 width, height = (value, height) if name == "width" else (width, value)
 
     # 4. One spec per compared value: a call argument, the seed, the scheduler class or the size.
-    common = replace(
+    common = derived(
         base,
         role="comparison",
         task=comparison.task,
@@ -341,7 +357,7 @@ def _model_specs(
             continue
         in_sweep = sweep if sweep is not None and value in sweep.values else None
         size = fit_size(changes.pop("width", width), changes.pop("height", height), overrides)
-        spec = replace(
+        spec = derived(
             common,
             **{"arguments": call, **changes},
             width=size[0],

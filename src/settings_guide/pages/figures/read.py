@@ -9,7 +9,7 @@ with a line per model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ... import kinds
@@ -21,12 +21,13 @@ from ...figures.profiles import load_defaults
 from ...figures.spec import IMAGE_TO_IMAGE, comparison_specs
 from ...figures.state import job_state, sweep_state
 from ...settings.model import ComparisonModel, LoadedSetting, ValueRange
-from .automatic1111 import automatic1111_parameters
+from .automatic1111 import image_parameters
 from .batch_chart import WIDTH as BATCH_WIDTH
 from .batch_chart import BatchPoint, batch_chart_height, batch_chart_svg, batch_sentence
 from .captions import caption_for
 from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
-from .reproduce import diffusers_snippet
+from .reproduce import Recorded, reproduce_code
+from .samplers import also_called
 from .sweep_text import Reading, chart_description, measured_sentence, read_sweep
 from .view import (
     BatchChart,
@@ -43,8 +44,6 @@ from .view import (
 # What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
 RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
 FAILURE_LABELS = {"nan": "NaN pixels: a black image", "black": "An all-black image"}
-# Inputs AUTOMATIC1111's generation parameters do not carry: a second stage, an adapter, a measurement.
-NOT_IN_AUTOMATIC1111 = ("recipe", "adapter", "measure")
 
 
 @dataclass(frozen=True)
@@ -86,28 +85,30 @@ def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
             if job.spec.role == "comparison":
                 groups.setdefault(job.spec.profile if job.spec.per_model else None, []).append(job)
         tabs, measured = [], []
+        sweeps = plan.sweeps  # gathered from every job: once per page, not once per model
         for entry in models:
             key = entry.profile if entry is not None else None
-            sweep = next((s for s in plan.sweeps if s.spec.profile == key), None)
+            sweep = next((s for s in sweeps if s.spec.profile == key), None)
             jobs = groups.get(key, [])
             one = None
             if sweep is not None and (record := records.get(sweep.spec.id)) is not None:
                 state = sweep_state(sweep, record)
                 one = view.measured(item, entry, record, state.state, state.reason or None)
                 measured.append(one)
-            slots, made = [], []
+            shown, made = [], []
             for job in jobs:
                 entry_made = entries.get(job.file)
                 state = job_state(job, entry_made, figures_dir)
                 caption = caption_for(comparison.parameter, job.spec.value)
+                names = also_called(comparison.parameter, job.spec.value)
                 if state.state == "missing":
-                    slots.append(FigureSlot(caption=caption))
+                    shown.append((FigureSlot(caption=caption, also_called=names), None))
                     continue
                 made.append(entry_made)
-                slots.append(view.slot(caption, entry_made, state.state, state.reason or None))
+                shown.append((view.slot(caption, entry_made, state.state, state.reason or None, names), entry_made))
             label = jobs[0].spec.label if jobs and jobs[0].spec.per_model else None  # named: a tab, or one profile
             scrubber = view.scrubber(one, entries) if one is not None else None
-            tabs.append(view.model_figures(item, entry, slots, made, label, scrubber))
+            tabs.append(view.model_figures(item, entry, shown, made, label, scrubber))
         made = [entries[job.file] for job in plan.jobs if job.spec.role == "comparison" and job.file in entries]
         return PageFigures(
             models=tabs, sweep=view.chart(item, measured, _sweep_values(item)), batch=view.kind_chart(item, made)
@@ -133,7 +134,7 @@ class _View:
     def site_path(self, file: str) -> str:
         return (self.figures_dir / file).relative_to(self.root).as_posix()
 
-    def slot(self, caption: str, entry: dict, status: str, reason: str | None) -> FigureSlot:
+    def slot(self, caption: str, entry: dict, status: str, reason: str | None, also: str | None = None) -> FigureSlot:
         if not has_image(entry):  # a precision that broke the image: the slot says what happened
             return FigureSlot(
                 caption=caption,
@@ -141,6 +142,7 @@ class _View:
                 failure=str(entry.get("message", "")),
                 failure_label=FAILURE_LABELS.get(entry.get("result"), "No image"),
                 stale_reason=reason,
+                also_called=also,
             )
         image = self.site_path(entry["file"])
         crop = entry.get("crop") if isinstance(entry.get("crop"), dict) else {}
@@ -156,30 +158,41 @@ class _View:
             seconds=None if "bytes" in entry else entry.get("seconds"),  # a saved format: no generation time
             stale_reason=reason,
             srcset=self.srcset(entry),
-            reproduce=self.reproduction(entry),
             file_size=entry.get("size"),
             crop=self.site_path(crop["file"]) if crop.get("file") else None,
             crop_width=crop.get("width"),
             crop_height=crop.get("height"),
             peak_memory=f"{memory / 1024**3:.1f} GiB" if isinstance(memory, (int, float)) else memory,
+            also_called=also,
         )
 
-    def reproduction(self, entry: dict) -> Reproduction | None:
-        """The code and parameters that make ``entry``'s image again; None for entries without a recorded call."""
-        if not all(key in entry for key in RECORDED_CALL) or not has_image(entry):
+    def reproduced(self, shown: list[tuple[FigureSlot, dict | None]]) -> tuple[list[FigureSlot], str | None]:
+        """One model's slots with each image's Reproduce code, and the set-up code they share."""
+        recorded = {index: r for index, (_, entry) in enumerate(shown) if entry and (r := self.recorded(entry))}
+        if not recorded:
+            return [slot for slot, _ in shown], None
+        code = reproduce_code(list(recorded.values()))
+        own = dict(zip(recorded, code.images, strict=True))
+        slots = [
+            replace(slot, reproduce=Reproduction(own[index], *image_parameters(recorded[index])))
+            if index in own
+            else slot
+            for index, (slot, _) in enumerate(shown)
+        ]
+        return slots, code.setup
+
+    def recorded(self, entry: dict) -> Recorded | None:
+        """What ``entry``'s image is made again from; None for entries without a recorded call."""
+        made_from = None if "call" in entry else self.entries.get(entry.get("source_image"))  # a saved format
+        record = made_from or entry
+        if not all(key in record for key in RECORDED_CALL) or not has_image(entry):
             return None
-        image = next((entry["call"][name] for name in kinds.image_arguments() if name in entry["call"]), None)
+        image = next((record["call"][name] for name in kinds.image_arguments() if name in record["call"]), None)
         where = None
         if isinstance(image, str):
             where = self.site_path(image)
             where = f"{self.site_url.rstrip('/')}/{where}" if self.site_url else where
-        inputs = entry.get("inputs") or {}
-        if any(key in inputs for key in NOT_IN_AUTOMATIC1111):
-            # Its counterparts there (Hires. fix, Refiner, extensions) run other code: no parameters at all.
-            what = inputs.get("recipe") or (inputs.get("adapter") or {}).get("kind") or inputs.get("measure")
-            return Reproduction(diffusers_snippet(entry, where), None, (f"its {what} is not written into them",))
-        infotext = automatic1111_parameters(entry)
-        return Reproduction(diffusers_snippet(entry, where), infotext.text, infotext.reasons)
+        return Recorded(entry, where, made_from)
 
     def srcset(self, entry: dict) -> tuple[tuple[str, int], ...]:
         smaller = [
@@ -195,19 +208,20 @@ class _View:
         self,
         item: LoadedSetting,
         entry: ComparisonModel | None,
-        slots: list[FigureSlot],
+        shown: list[tuple[FigureSlot, dict | None]],
         made: list[dict],
         label: str | None,
         scrubber: Scrubber | None = None,
     ) -> ModelFigures:
-        """One model's slots plus how their images were made, from the first image that exists."""
+        """One model's slots (each with the entry of its image, if made) plus how their images were made, from
+        the first image that exists."""
         note = entry.note if entry is not None else None
+        slots, setup = self.reproduced(shown)
         if not made:
             return ModelFigures(slots=slots, label=label, note=note, scrubber=scrubber)
         comparison = item.setting.comparison
         first = made[0]
-        # An image made from another image alone (a saved format) was made by that image's model and call.
-        origin = first if "model" in first else self.entries.get(first.get("source_image"), first)
+        origin = self.made_by(first)
         arguments = (origin.get("inputs") or {}).get("arguments") or origin.get("call") or {}
         notes = []
         if comparison.parameter == "seed":
@@ -233,7 +247,16 @@ class _View:
             notes=notes,
             note=note,
             scrubber=scrubber,
+            reproduce_setup=setup,
         )
+
+    def made_by(self, entry: dict) -> dict:
+        """The record of the model and call that made an image's pixels: its own or, for an image saved from
+        another one (a format), that image's entry, else what its own recorded inputs say of that model."""
+        if "model" in entry:
+            return entry
+        source = self.entries.get(entry.get("source_image"))
+        return source if source is not None and "model" in source else {**(entry.get("inputs") or {}), **entry}
 
     def sources(self, comparison, first: dict) -> tuple[SourceImage, ...]:
         """The images the comparison's images start from or follow, from its first made image's record."""
@@ -267,16 +290,17 @@ class _View:
                 for e in entries.values()
                 if e.get("setting") == item.slug and Path(e["file"]).parent.as_posix() == folder
             }
-            slots, made = [], []
+            shown, made = [], []
             for value in comparison.values_for(entry):
                 caption = caption_for(comparison.parameter, value)
+                names = also_called(comparison.parameter, value)
                 found = by_value.get(str(value))
                 if found and (not has_image(found) or (self.figures_dir / found["file"]).is_file()):
                     made.append(found)
                     every.append(found)
-                    slots.append(self.slot(caption, found, status, reason))
+                    shown.append((self.slot(caption, found, status, reason, names), found))
                 else:
-                    slots.append(FigureSlot(caption=caption))
+                    shown.append((FigureSlot(caption=caption, also_called=names), None))
             record = records.get(sweep_id(item.slug, profile))
             one = None
             if record is not None and comparison.sweep_for(entry) is not None:
@@ -284,7 +308,7 @@ class _View:
                 measured.append(one)
             label = ((made[0].get("label") if made else None) or profile) if profile else None
             scrubber = self.scrubber(one, entries) if one is not None else None
-            tabs.append(self.model_figures(item, entry, slots, made, label, scrubber))
+            tabs.append(self.model_figures(item, entry, shown, made, label, scrubber))
         return PageFigures(
             models=tabs, sweep=self.chart(item, measured, _sweep_values(item)), batch=self.kind_chart(item, every)
         )
