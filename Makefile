@@ -4,9 +4,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The CPU build of torch that lies on this machine kind's disk; a plain `torch` requirement
-# would pull a multi-GB CUDA build instead.
+# The tests run torch on the CPU. PyPI's Linux wheel of this version is a CUDA build of several GB,
+# so the CPU build comes from a wheel folder pip already knows (its find-links, as on our CI
+# machines) or else from PyTorch's CPU index.
 CPU_TORCH := torch==2.13.0
+CPU_TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 export NO_MKDOCS_2_WARNING := 1
 # Where `make site-zensical` puts the site; the Pages workflow sets it to site/.
 ZENSICAL_SITE_DIR ?= site-zensical
@@ -45,8 +47,13 @@ $(VENV)/.site: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.test: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet "$(CPU_TORCH)"
+# Without its dependencies here: the next install resolves them from the usual index.
+$(VENV)/.torch-cpu: | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --no-index --no-deps "$(CPU_TORCH)" 2>/dev/null \
+	  || $(BIN)/python -m pip install --quiet --no-deps --index-url "$(CPU_TORCH_INDEX)" "$(CPU_TORCH)"
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.torch-cpu | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e ".[figures,test,zensical]"
 	touch $@ $(VENV)/.site $(VENV)/.zensical
 
