@@ -1,4 +1,4 @@
-"""`settings-guide new "Display Name"`: a new setting file that validates and previews at once."""
+"""`settings-guide new "Display Name"`: a new setting file with every field, refused until its placeholders are replaced."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from settings_guide.cli import main
+from settings_guide.errors import ProblemsFound
 from settings_guide.settings.json_schema import MODELINE, SCHEMA_FILE_NAME
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.settings.model import CATEGORIES, Setting
@@ -22,6 +23,23 @@ def new(project, *args: str) -> int:
     return main(["new", *args, "--dir", str(project / "settings")])
 
 
+def filled_in(text: str) -> str:
+    """The scaffold as a contributor finishes it: every placeholder replaced with real text."""
+    text = text.replace(f"{PLACEHOLDER}_pipeline_argument", "num_inference_steps")
+    text = text.replace(f"https://example.com/{PLACEHOLDER}", "https://example.com/source")
+    text = text.replace(f'value: "{PLACEHOLDER}"', 'value: "20 – 30"')
+    return text.replace(f"**{PLACEHOLDER}:** ", "").replace(f"{PLACEHOLDER}: ", "")
+
+
+def fill_in(path) -> None:
+    path.write_text(filled_in(path.read_text("utf-8")), "utf-8")
+
+
+def placeholder_fields(text: str) -> list[str]:
+    """The fields whose value holds the placeholder, as validation names them (``ranges[0].label``)."""
+    return [path for path, value in text_leaves(read_yaml(text.encode()).data) if PLACEHOLDER in str(value or "")]
+
+
 def text_leaves(value, path=""):
     if isinstance(value, dict):
         for key, item in value.items():
@@ -34,7 +52,7 @@ def text_leaves(value, path=""):
 
 
 @pytest.mark.parametrize("value_type", ["integer", "number", "choice"])
-def test_new_file_has_every_field_and_validates(project, capsys, value_type):
+def test_new_file_has_every_field_and_is_refused_until_each_placeholder_is_replaced(project, capsys, value_type):
     assert new(project, "Guidance Scale", "--category", "guidance", "--value-type", value_type) == 0
     path = project / "settings" / "guidance-scale.yml"
     assert capsys.readouterr().out.startswith(f"wrote {path.as_posix()}: replace every TODO")
@@ -42,6 +60,20 @@ def test_new_file_has_every_field_and_validates(project, capsys, value_type):
     assert text.splitlines()[0] == MODELINE
     data = read_yaml(text.encode()).data
     assert list(data) == list(Setting.model_fields), "every field, in the models' order"
+
+    with pytest.raises(ProblemsFound) as refused:
+        load_settings(find_setting_files(project / "settings"))
+    problems = refused.value.problems
+    # One problem per placeholder, naming its field, and nothing else wrong with the file.
+    assert [problem.field for problem in problems] == placeholder_fields(text)
+    lines = text.splitlines()
+    for problem in problems:
+        assert problem.file == path.as_posix()
+        assert problem.message.startswith("still holds the TODO placeholder of `settings-guide new`; replace it with ")
+        # At the placeholder itself (a block of Markdown starts on the line after its `|`).
+        assert PLACEHOLDER in "\n".join(lines[problem.line - 1 : problem.line + 1])[problem.column - 1 :], problem
+
+    fill_in(path)
     loaded = load_settings(find_setting_files(project / "settings"))  # with its neighbour's aliases
     setting = next(item.setting for item in loaded if item.slug == "guidance-scale")
     assert (setting.name, setting.category, setting.value_type) == ("Guidance Scale", "guidance", value_type)
@@ -73,21 +105,45 @@ def test_every_placeholder_is_marked(value_type):
     assert unmarked == [("name", "Guidance Scale"), ("category", "guidance"), ("value_type", value_type)]
 
 
-def test_new_setting_previews_at_once_with_visible_placeholders(project):
+def test_one_placeholder_left_is_refused_with_what_to_write_there(tmp_path, monkeypatch, capsys):
+    text = filled_in(scaffold_setting("Guidance Scale", "guidance"))
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("summary:"))
+    lines[index] = 'summary: "TODO: say what it does"'
+    (tmp_path / "settings").mkdir()
+    (tmp_path / "settings" / "guidance-scale.yml").write_text("\n".join(lines) + "\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["validate", "settings"]) == 1
+
+    assert capsys.readouterr().err.splitlines() == [
+        f"settings/guidance-scale.yml:{index + 1}:10: summary: still holds the TODO placeholder of "
+        "`settings-guide new`; replace it with one plain sentence for the index card and the page's lead",
+        "1 problem in 1 file",
+    ]
+
+
+def test_the_site_builds_a_new_setting_once_its_placeholders_are_replaced(project):
     assert new(project, "Guidance Scale") == 0
+    site = project / "built"
+    refused = run_tool("mkdocs", "build", "--strict", "--site-dir", str(site), cwd=project)
+    assert refused.returncode == 1
+    assert "settings/guidance-scale.yml:18:10: summary: still holds the TODO placeholder" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    fill_in(project / "settings" / "guidance-scale.yml")
     generated = generate_site(ProjectPaths.at(project))
     page = next(page.markdown for page in generated.pages if page.path == "settings/guidance-scale.md")
-    assert "**TODO:** The opening paragraph" in page
-    assert "### TODO: low (1 – 10)" in page
+    assert "The opening paragraph" in page and PLACEHOLDER not in page
+    assert "### low (1 – 10)" in page
     assert "Image pending" in page
     index = next(page.markdown for page in generated.pages if page.path == "settings/index.md")
     assert "guidance-scale" in index
 
-    site = project / "built"
     result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(site), cwd=project)
     assert result.returncode == 0, result.stderr
     html = (site / "settings" / "guidance-scale" / "index.html").read_text("utf-8")
-    assert "<strong>TODO:</strong> How this setting changes the image" in html
+    assert "How this setting changes the image" in html
 
 
 def test_new_refuses_to_overwrite_an_existing_setting(project, capsys):
@@ -132,6 +188,7 @@ def test_bad_input_is_a_one_line_error_and_writes_nothing(project, capsys, args,
 def test_names_with_yaml_syntax_survive_exactly(project):
     name = 'CFG: "scale" #1 – φ'
     assert new(project, name) == 0
+    fill_in(project / "settings" / "cfg-scale-1.yml")
     loaded = load_settings([project / "settings" / "cfg-scale-1.yml"])
     assert loaded[0].setting.name == name
 
@@ -140,4 +197,11 @@ def test_new_from_the_command_line(project):
     result = run_tool("settings-guide", "new", "Eta", "--value-type", "number", cwd=project)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("wrote settings/eta.yml")
+    refused = run_tool("settings-guide", "validate", cwd=project)
+    assert refused.returncode == 1
+    listed = [line for line in refused.stderr.splitlines() if line.startswith("settings/eta.yml:")]
+    expected = placeholder_fields((project / "settings" / "eta.yml").read_text("utf-8"))
+    assert [line.split(": ")[1] for line in listed] == expected
+    assert refused.stderr.splitlines()[-1] == f"{len(expected)} problems in 1 file"
+    fill_in(project / "settings" / "eta.yml")
     assert run_tool("settings-guide", "validate", cwd=project).returncode == 0

@@ -19,7 +19,7 @@ def run(args) -> int:
     from ..atomic import write_text_atomic
     from ..settings.load import SETTING_SUFFIX
     from ..settings.positions import display_path
-    from ..settings.scaffold import ScaffoldError, new_setting_slug, scaffold_setting
+    from ..settings.scaffold import PLACEHOLDER, ScaffoldError, new_setting_slug, scaffold_setting
 
     try:
         text = scaffold_setting(args.name, args.category, args.value_type)
@@ -39,7 +39,10 @@ def run(args) -> int:
         print(f"the address /settings/{slug}/ already forwards to {owner}; choose another name", file=sys.stderr)
         return 1
     write_text_atomic(path, text)
-    print(f"wrote {shown}: replace every TODO, then run `settings-guide validate` and preview it with `make serve`")
+    print(
+        f"wrote {shown}: replace every {PLACEHOLDER}; `settings-guide validate` lists those left, "
+        "and `make serve` shows the page once none is"
+    )
     return 0
 
 

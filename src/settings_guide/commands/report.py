@@ -15,8 +15,9 @@ def report_problems(problems: list[Problem]) -> None:
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for problem in problems:
             print(problem.github_annotation())
-    files = len({problem.file for problem in problems})
+    counted = [problem for problem in problems if not problem.consequence]
+    files = len({problem.file for problem in counted})
     print(
-        f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}",
+        f"{len(counted)} problem{'s' if len(counted) != 1 else ''} in {files} file{'s' if files != 1 else ''}",
         file=sys.stderr,
     )

@@ -5,17 +5,19 @@ from __future__ import annotations
 import difflib
 import hashlib
 from pathlib import Path
-from typing import get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..errors import Problem, ProblemsFound
 from .model import CATEGORIES, LoadedSetting, Setting, describe_value
+from .placeholders import PLACEHOLDER, find_placeholders
 from .positions import display_path, problem_in_document
-from .rules import check_catalogue, check_setting, slugify
+from .rules import check_catalogue, check_setting, settings_linking_to, slugify
+from .schema_fields import model_holding
 from .yaml_reader import YamlDocument, YamlReadError, read_yaml
 
 SETTING_SUFFIX = ".yml"
+_PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 
 
 def find_setting_files(directory: Path) -> list[Path]:
@@ -28,17 +30,23 @@ def load_settings(paths: list[Path]) -> list[LoadedSetting]:
     problems: list[Problem] = []
     loaded: list[LoadedSetting] = []
     documents: dict[str, YamlDocument] = {}
+    unloaded: dict[str, str] = {}  # slug -> shown path of each file that did not load
     for path in paths:
         shown = display_path(path)
         try:
             item, document = _load_one(Path(path), shown)
         except ProblemsFound as found:
             problems.extend(found.problems)
+            unloaded[Path(path).stem] = shown
             continue
         loaded.append(item)
         documents[shown] = document
-    for item, loc, message in check_catalogue(loaded):
+    for item, loc, message in check_catalogue(loaded, unloaded):
         problems.append(problem_in_document(item.source_path, documents[item.source_path], loc, message))
+    # A link to a file that did not load is no mistake of the linking file: one line, not one error per link.
+    for slug, shown in unloaded.items():
+        if linking := settings_linking_to(loaded, slug):
+            problems.append(Problem.about_file(shown, _links_wait_for(len(linking))))
     if problems:
         raise ProblemsFound(problems)
     return sorted(loaded, key=lambda item: item.slug)
@@ -75,17 +83,28 @@ def _parse_and_check(path: Path, shown: str, raw: bytes) -> tuple[LoadedSetting,
         raise ProblemsFound([Problem(shown, error.position.line, error.position.column, "", error.message)]) from None
 
     slug = path.stem
+    # Text the scaffold left to be replaced is refused whatever else is wrong, so one run lists all of it.
+    # Most files hold no placeholder at all: a byte search saves walking every text of every file.
+    findings = list(find_placeholders(document.data)) if _PLACEHOLDER_BYTES in raw else []
     try:
         setting = Setting.model_validate(document.data)
     except ValidationError as error:
-        raise ProblemsFound(_from_validation_error(error, shown, document)) from None
+        problems = _from_validation_error(error, shown, document)
+        problems += [problem_in_document(shown, document, loc, message) for loc, message in findings]
+        raise ProblemsFound(problems) from None
 
-    findings = list(check_setting(setting))
+    findings += check_setting(setting)
     if not _is_slug(slug):
         findings.append(((), f"file name {path.name!r} must be a slug like 'guidance-scale.yml' (a-z, 0-9, dashes)"))
     if findings:
         raise ProblemsFound([problem_in_document(shown, document, loc, message) for loc, message in findings])
     return LoadedSetting(slug=slug, source_path=shown, setting=setting, document=document), document
+
+
+def _links_wait_for(count: int) -> str:
+    if count == 1:
+        return "1 other setting links to it in `related`; that link is checked again once this file loads"
+    return f"{count} other settings link to it in `related`; those links are checked again once this file loads"
 
 
 def _is_slug(text: str) -> bool:
@@ -141,20 +160,4 @@ def _message(detail: dict, loc: tuple) -> str:
 
 
 def _allowed_fields(loc: tuple) -> list[str]:
-    model = Setting
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        annotation = model.model_fields[part].annotation
-        model = _model_inside(annotation) or model
-    return list(model.model_fields)
-
-
-def _model_inside(annotation):
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_inside(arg)
-        if found:
-            return found
-    return None
+    return list((model_holding(loc) or Setting).model_fields)

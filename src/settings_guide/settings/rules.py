@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from .. import kinds
 from ..errors import did_you_mean
@@ -238,8 +238,14 @@ def _check_sweep(setting: Setting, sweep, at: tuple) -> Iterator[Finding]:
         )
 
 
-def check_catalogue(loaded: list[LoadedSetting]) -> Iterator[tuple[LoadedSetting, tuple, str]]:
-    """Rules across files: unique slugs, each alias owned by one setting, related pages exist."""
+def check_catalogue(
+    loaded: list[LoadedSetting], unloaded: Collection[str] = ()
+) -> Iterator[tuple[LoadedSetting, tuple, str]]:
+    """Rules across files: unique slugs, each alias owned by one setting, related pages exist.
+
+    ``unloaded`` are the slugs of files that exist but did not load: a link to one is not an error
+    of the linking file (see ``settings_linking_to``).
+    """
     owners: dict[str, LoadedSetting] = {}
     for item in loaded:
         if item.slug in owners:
@@ -273,5 +279,10 @@ def check_catalogue(loaded: list[LoadedSetting]) -> Iterator[tuple[LoadedSetting
         for index, related in enumerate(item.setting.related):
             if related == item.slug:
                 yield item, ("related", index), "a setting cannot be related to itself"
-            elif related not in slugs:
+            elif related not in slugs and related not in unloaded:
                 yield item, ("related", index), f"no setting has the slug {related!r}{did_you_mean(related, slugs)}"
+
+
+def settings_linking_to(loaded: list[LoadedSetting], slug: str) -> list[LoadedSetting]:
+    """The settings whose `related` list names ``slug``."""
+    return [item for item in loaded if slug in item.setting.related and item.slug != slug]

@@ -1,4 +1,7 @@
-"""The text of a new setting file: every field present, placeholders marked TODO, valid as it stands.
+"""The text of a new setting file: every field present, each placeholder marked with PLACEHOLDER.
+
+The file has the shape of a valid setting, and validation (so the site build too) refuses it only
+for the placeholders it still holds, naming each one's line and what to write there.
 
 Each field is introduced by its description from the models, so the file explains itself in
 the same words as the schema and the Contributing page.
@@ -14,15 +17,15 @@ from pydantic import TypeAdapter, ValidationError
 
 from .json_schema import MODELINE
 from .model import CATEGORIES, TOOLS, Setting, ShortText
+from .placeholders import PLACEHOLDER
 from .rules import slugify
 
-PLACEHOLDER = "TODO"
 VALUE_TYPES: tuple[str, ...] = get_args(Setting.model_fields["value_type"].annotation)
 
 _HEADER = f"""\
 {MODELINE}
-# A new setting. Replace every {PLACEHOLDER} (they show on the page until you do), delete the
-# optional entries you do not need, then check with `.venv/bin/settings-guide validate` and
+# A new setting. Replace every {PLACEHOLDER} (`.venv/bin/settings-guide validate` lists those left,
+# and the site builds the page once none is), delete the optional entries you do not need, then
 # preview with `make serve`. The site's Contributing page explains every field."""
 
 # Two bands and two compared values that satisfy the rules for each kind of value.
@@ -42,7 +45,7 @@ def new_setting_slug(name: str) -> str:
 
 
 def scaffold_setting(name: str, category: str = "sampling", value_type: str = "integer") -> str:
-    """A complete, valid setting file for ``name`` whose placeholder text is marked TODO."""
+    """A complete setting file for ``name``, valid once each placeholder (marked PLACEHOLDER) is replaced."""
     _check_options(name, category, value_type)
     choice = value_type == "choice"
     options = [f"{PLACEHOLDER}: first option", f"{PLACEHOLDER}: second option"]
@@ -149,7 +152,7 @@ def _comparison(values) -> str:
 
 
 def _tools() -> str:
-    # Every tool starts as "absent": valid as it stands, and the page shows the TODO in each row.
+    # Every tool starts as "absent", the shape that needs no more keys; its placeholder says what to write.
     rows = []
     for tool in TOOLS:
         absent = f"{PLACEHOLDER}: list where {TOOLS[tool]} has this setting under places, or say why it has none"

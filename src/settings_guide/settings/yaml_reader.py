@@ -14,6 +14,9 @@ from typing import NamedTuple
 
 import yaml
 
+from ..errors import first_line
+from .yaml_errors import explain_syntax_error
+
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 16
 
@@ -100,11 +103,12 @@ def read_yaml(raw: bytes) -> YamlDocument:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
-        raise YamlReadError(position, f"YAML syntax error: {_describe(error)}") from None
+        line, column, message = explain_syntax_error(error, text)
+        raise YamlReadError(Position(line, column), message) from None
+    except yaml.reader.ReaderError as error:
+        raise YamlReadError(_position_of_index(text, error.position), _describe_bad_character(error)) from None
     except yaml.YAMLError as error:
-        raise YamlReadError(Position(1, 1), f"YAML syntax error: {error}") from None
+        raise YamlReadError(Position(1, 1), f"YAML syntax error: {first_line(error)}") from None
     except RecursionError:
         raise YamlReadError(Position(1, 1), "YAML is nested too deeply") from None
     if root is None:
@@ -136,12 +140,20 @@ def _reject_tab_indentation(text: str) -> None:
     if found:
         line = text.count("\n", 0, found.start()) + 1
         column = found.end() - found.start()
-        raise YamlReadError(Position(line, column), "tab character in indentation; YAML indents with spaces only")
+        raise YamlReadError(
+            Position(line, column),
+            "tab character in indentation; YAML uses spaces, not tabs: indent this line with spaces",
+        )
 
 
-def _describe(error: yaml.MarkedYAMLError) -> str:
-    parts = [part for part in (error.context, error.problem) if part]
-    return ", ".join(parts) or "could not parse"
+def _describe_bad_character(error: yaml.reader.ReaderError) -> str:
+    code = error.character if isinstance(error.character, int) else ord(error.character[:1] or "\0")
+    return f"character U+{code:04X} is not allowed in YAML (a control character, usually invisible); delete it"
+
+
+def _position_of_index(text: str, index: int) -> Position:
+    line_start = text.rfind("\n", 0, index) + 1
+    return Position(text.count("\n", 0, index) + 1, index - line_start + 1)
 
 
 def _position(node: yaml.Node) -> Position:
