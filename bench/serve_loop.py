@@ -81,8 +81,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         project = copy_project(Path(scratch))
         port = free_port()
-        url = f"http://127.0.0.1:{port}/settings-guide/settings/{args.setting}/"
+        # As on a contributor's machine: no SITE_URL, so `mkdocs serve` serves the site at the root.
+        url = f"http://127.0.0.1:{port}/settings/{args.setting}/"
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        env.pop("SITE_URL", None)
         command = [str(BIN / "mkdocs"), "serve", "--dev-addr", f"127.0.0.1:{port}"]
         server = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:

@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from settings_guide.pages.render import INDEX_PAGE  # noqa: E402
 from settings_guide.settings.model import CATEGORIES  # noqa: E402
 from settings_guide.settings.rules import slugify  # noqa: E402
+from settings_guide.site.mkdocs_config import drop_edit_links_without_repo, read_mkdocs_config  # noqa: E402
 from settings_guide.site.pages import ProjectPaths, expand_nav, generate_site, settings_nav  # noqa: E402
 
 SYNTHETIC = "synthetic"
@@ -136,7 +137,8 @@ def make_projects(size: int, workdir: Path, categories: int = 1, pages: str = "i
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, "utf-8")
     # Same theme, features and nav; Material's search is its only plugin.
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8"))
+    config = read_mkdocs_config(ROOT / "mkdocs.yml")
+    drop_edit_links_without_repo(config)  # as our plugin does, so both builds make the same links
     config["plugins"] = [entry for entry in config["plugins"] if isinstance(entry, dict) and "search" in entry]
     config["nav"] = expand_nav(config["nav"], settings_nav(loaded, INDEX_PAGE))
     (plain / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "utf-8")

@@ -14,6 +14,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+# The published addresses, as the Publish site workflow passes them (mkdocs.yml reads both with `!ENV`).
+ADDRESSES = {
+    "SITE_URL": "https://octo-org.github.io/settings-guide/",
+    "REPO_URL": "https://github.com/octo-org/settings-guide",
+}
 
 MINIMAL_SETTING = textwrap.dedent(
     """\

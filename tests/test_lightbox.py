@@ -11,6 +11,7 @@ from mkdocs.config import load_config
 from selectolax.lexbor import LexborHTMLParser
 
 from settings_guide.site.lightbox import TemplateLightboxPlugin
+from settings_guide.site.mkdocs_config import read_mkdocs_config
 
 from .browser.served_site import add_standin_figures, copy_project
 from .conftest import ROOT, run_tool
@@ -21,7 +22,7 @@ def two_builds(tmp_path_factory) -> tuple[Path, Path]:
     """The real catalogue with stand-in images for one setting, built with our plugin and with upstream's."""
     project = copy_project(tmp_path_factory.mktemp("lightbox") / "project")
     add_standin_figures(project, ["inference-steps"], size=64)
-    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    config = read_mkdocs_config(project / "mkdocs.yml")
     config["plugins"] = [
         {"glightbox": entry["settings-guide-lightbox"]} if isinstance(entry, dict) and "settings-guide-lightbox" in entry
         else entry

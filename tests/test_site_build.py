@@ -7,21 +7,28 @@ import re
 import socket
 import subprocess
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 
-from .conftest import BIN, ROOT, minimal_setting, run_tool
+from .conftest import ADDRESSES, BIN, ROOT, minimal_setting, run_tool
+
+LOCAL_SITE_URL = "http://127.0.0.1:8000/"  # unset: `make serve` serves the site at the server's root
+
+
+@pytest.fixture
+def no_addresses(monkeypatch):
+    """A contributor's machine: neither address is set."""
+    for name in ADDRESSES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("site")
     docs_before = sorted((p.relative_to(ROOT), p.stat().st_mtime_ns) for p in (ROOT / "docs").rglob("*"))
-    result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(site), cwd=ROOT)
+    result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(site), cwd=ROOT, env=ADDRESSES)
     assert result.returncode == 0, result.stderr
     docs_after = sorted((p.relative_to(ROOT), p.stat().st_mtime_ns) for p in (ROOT / "docs").rglob("*"))
     assert docs_before == docs_after, "the build must not write generated pages into docs/"
@@ -53,7 +60,33 @@ def test_setting_page_sections_in_html(built_site):
 
 def test_edit_link_opens_the_settings_yaml(built_site):
     page = read(built_site, "settings/inference-steps/index.html")
-    assert re.search(r'href="https://github\.com/[^"]+/edit/main/settings/inference-steps\.yml"[^>]*rel="edit"', page)
+    repo = ADDRESSES["REPO_URL"]
+    assert edit_links(page) == [f"{repo}/edit/main/settings/inference-steps.yml"]
+    assert repository_links(page) == [repo, repo]  # the header's and the drawer's
+    assert canonical_link(page) == ADDRESSES["SITE_URL"] + "settings/inference-steps/"
+    # A page that really lies in docs/ keeps its own edit link.
+    assert edit_links(read(built_site, "contributing/index.html")) == [f"{repo}/edit/main/docs/contributing.md"]
+
+
+def test_without_addresses_the_site_is_local_and_links_to_no_repository(project, no_addresses):
+    result = run_tool("mkdocs", "build", "--strict", "--site-dir", str(project / "site"), cwd=project)
+    assert result.returncode == 0, result.stderr
+    for path in ("settings/inference-steps/index.html", "contributing/index.html"):
+        page = (project / "site" / path).read_text("utf-8")
+        assert canonical_link(page).startswith(LOCAL_SITE_URL)
+        assert edit_links(page) == [] and repository_links(page) == []  # no buttons that lead nowhere
+
+
+def edit_links(page: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)"[^>]*rel="edit"', page)
+
+
+def repository_links(page: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)"[^>]*class="md-source"', page)
+
+
+def canonical_link(page: str) -> str:
+    return re.search(r'<link rel="canonical" href="([^"]+)"', page).group(1)
 
 
 def test_alias_urls_forward_to_their_setting(built_site):
@@ -142,7 +175,7 @@ def _fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def test_serve_rebuilds_when_a_setting_changes(project):
+def test_serve_rebuilds_when_a_setting_changes(project, no_addresses):
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN / "mkdocs"), "serve", "--dev-addr", f"127.0.0.1:{port}"],
@@ -150,10 +183,7 @@ def test_serve_rebuilds_when_a_setting_changes(project):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = urllib.parse.urlsplit(
-        yaml.safe_load((project / "mkdocs.yml").read_text().split("\nnav:")[0])["site_url"]
-    ).path
-    url = f"http://127.0.0.1:{port}{base}settings/inference-steps/"
+    url = f"http://127.0.0.1:{port}/settings/inference-steps/"  # at the root, as the README says
     try:
         page = _poll(url, lambda text: "Inference Steps" in text)
         assert "Freshly edited summary" not in page

@@ -15,12 +15,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.site.pages import alias_redirects
 
 from .browser.served_site import add_standin_figures, comparison_slugs, copy_project
-from .conftest import minimal_setting, run_tool
+from .conftest import ADDRESSES, minimal_setting, run_tool
 
 # A name with characters HTML gives meaning to: each builder must show it exactly once escaped.
 ODD_NAME = "Steps & <Friends>"
@@ -42,9 +43,10 @@ def sites(tmp_path_factory) -> tuple[Path, Path, Path]:
     add_standin_figures(project, IMAGES_FOR(project), size=720)
 
     mkdocs_site, zensical_site = project / "site-mkdocs", project / "site-zensical"
-    built = run_tool("mkdocs", "build", "--strict", "--site-dir", str(mkdocs_site), cwd=project)
+    # Both with the addresses the Publish site workflow gives them.
+    built = run_tool("mkdocs", "build", "--strict", "--site-dir", str(mkdocs_site), cwd=project, env=ADDRESSES)
     assert built.returncode == 0, built.stderr
-    built = run_tool("settings-guide", "zensical", "--site-dir", str(zensical_site), cwd=project)
+    built = run_tool("settings-guide", "zensical", "--site-dir", str(zensical_site), cwd=project, env=ADDRESSES)
     assert built.returncode == 0, built.stdout + built.stderr
     return project, mkdocs_site, zensical_site
 
@@ -111,9 +113,11 @@ def test_edit_links_open_each_settings_yaml(sites):
     for path in find_setting_files(project / "settings"):
         page = (zensical_site / "settings" / path.stem / "index.html").read_text("utf-8")
         [edit] = re.findall(r'<a href="([^"]+)"[^>]*rel="edit"', page)
-        assert edit == f"https://github.com/example/settings-guide/edit/main/settings/{path.stem}.yml"
+        assert edit == f"{ADDRESSES['REPO_URL']}/edit/main/settings/{path.stem}.yml"
+        assert f'<a href="{ADDRESSES["REPO_URL"]}" title="Go to repository" class="md-source"' in page
+        assert f'<link rel="canonical" href="{ADDRESSES["SITE_URL"]}settings/{path.stem}/">' in page
     contributing = (zensical_site / "contributing" / "index.html").read_text("utf-8")
-    assert "edit/main/docs/contributing.md" in contributing
+    assert f"{ADDRESSES['REPO_URL']}/edit/main/docs/contributing.md" in contributing
     # The field reference the MkDocs plugin inserts is there too.
     assert "<!-- schema-reference -->" not in contributing and "value_type" in contributing
 
@@ -158,6 +162,21 @@ def test_a_removed_setting_leaves_no_page_behind(sites, tmp_path):
     (copy / "settings" / "odd-name.yml").unlink()
     assert run_tool("settings-guide", "zensical", "--no-build", cwd=copy).returncode == 0
     assert not (out / "docs" / "settings" / "odd-name.md").exists()
+
+
+def test_the_zensical_config_takes_the_addresses_from_the_same_variables(tmp_path, monkeypatch):
+    project = copy_project(tmp_path / "project")
+    config = project / "build" / "zensical" / "mkdocs.yml"
+    assert run_tool("settings-guide", "zensical", "--no-build", cwd=project, env=ADDRESSES).returncode == 0
+    published = yaml.safe_load(config.read_text("utf-8"))
+    assert (published["site_url"], published["repo_url"]) == (ADDRESSES["SITE_URL"], ADDRESSES["REPO_URL"])
+    assert published["edit_uri"] == "edit/main/docs/"
+    for name in ADDRESSES:
+        monkeypatch.delenv(name, raising=False)
+    assert run_tool("settings-guide", "zensical", "--no-build", cwd=project).returncode == 0
+    local = yaml.safe_load(config.read_text("utf-8"))
+    # As `mkdocs build` with nothing set: at the local server's root, and no edit links to nowhere.
+    assert (local["site_url"], local["repo_url"], local["edit_uri"]) == ("http://127.0.0.1:8000/", None, None)
 
 
 def test_an_invalid_setting_stops_the_zensical_build_with_its_location(tmp_path):

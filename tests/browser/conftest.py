@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from ..conftest import ADDRESSES
 from .served_site import (
     DESKTOP,
     PHONE,
@@ -35,6 +36,7 @@ PENDING_SLUG = "guidance-scale"
 class BuiltSite:
     project: Path
     folder: Path  # the built site
+    serve_root: Path  # the folder the server serves: the site itself, or the folder above its site_url path
     base_url: str  # e.g. http://127.0.0.1:PORT/settings-guide/
     figure_files: list[str]  # the comparison images of FIGURES_SLUG, under figures/
 
@@ -61,9 +63,14 @@ def site_project(tmp_path_factory) -> tuple[Path, list[str]]:
 def site(site_project, tmp_path_factory) -> BuiltSite:
     project, figure_files = site_project
     serve_root = tmp_path_factory.mktemp("serve")
-    folder = build_site(project, serve_root)
+    # Built with the addresses the Publish site workflow gives it, so it lives under site_url's path
+    # (/settings-guide/) as on GitHub Pages: a link that works only at a server's root fails here.
+    with pytest.MonkeyPatch.context() as environment:
+        for name, value in ADDRESSES.items():
+            environment.setenv(name, value)
+        folder, base_path = build_site(project, serve_root), site_path(project)
     with SiteServer(serve_root) as origin:
-        yield BuiltSite(project, folder, origin + site_path(project), figure_files)
+        yield BuiltSite(project, folder, serve_root, origin + base_path, figure_files)
 
 
 @pytest.fixture(scope="session")

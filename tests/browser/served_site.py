@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import io
 import json
 import mimetypes
 import os
@@ -26,8 +25,9 @@ import yaml
 from PIL import Image
 
 from settings_guide.figures.layout import variant_file
-from settings_guide.figures.run.images import encode_variants
+from settings_guide.figures.run.images import encode_image, encode_variants
 from settings_guide.settings.load import find_setting_files, load_settings
+from settings_guide.site.mkdocs_config import read_mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -78,7 +78,9 @@ def comparison_slugs(project: Path) -> list[str]:
     return [item.slug for item in _loaded(project) if item.setting.comparison is not None]
 
 
-def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quality: int = 80) -> dict[str, list[str]]:
+def add_standin_figures(
+    project: Path, slugs: list[str], size: int = 1024, quality: int = 80, photos: bool = False
+) -> dict[str, list[str]]:
     """WebP images and a ``figures/manifest.json`` entry for every compared value of these settings.
 
     The manifest has the shape ``settings-guide figures`` writes: per model for comparisons across
@@ -107,7 +109,7 @@ def add_standin_figures(project: Path, slugs: list[str], size: int = 1024, quali
             made = {}
             for index, value in enumerate(values):
                 name = f"{folder}/{comparison.parameter_key}-{index}.webp"
-                image = standin_image(size, index, len(values))
+                image = photo_standin(size, index) if photos else standin_image(size, index, len(values))
                 entry = _write_standin(figures, name, image, quality)
                 entry.update({
                     "role": "comparison" if value in shown else "sweep", "setting": slug,
@@ -156,10 +158,8 @@ def _as_measured(figures: Path, comparison, entry: dict, index: int) -> None:
 
 
 def _write_standin(figures: Path, name: str, image: Image.Image, quality: int) -> dict:
-    buffer = io.BytesIO()
-    image.save(buffer, format="WEBP", quality=quality)
     (figures / name).parent.mkdir(parents=True, exist_ok=True)
-    (figures / name).write_bytes(buffer.getvalue())
+    (figures / name).write_bytes(encode_image(np.asarray(image), "webp", quality))  # as the figure run encodes
     # The smaller srcset copies, made by the same code the figure pipeline uses.
     variants = []
     for width, height, data in encode_variants(np.asarray(image), "webp", quality):
@@ -190,6 +190,26 @@ def _standin_sweep(slug: str, parameter: str, sweep, made: dict, profile: str | 
     if profile:
         record.update(profile=profile, label=labels.get(profile, profile))
     return record
+
+
+# Colour photographs that scikit-image ships inside its wheel (nothing is downloaded), for bench/page_weight.py.
+PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "retina", "immunohistochemistry")
+
+
+def photo_standin(size: int, index: int) -> Image.Image:
+    """A real photograph, cropped square and resized to ``size``: how a page weighs with photographic figures.
+
+    The smaller ones are enlarged, which smooths them a little, so they still compress somewhat better than
+    a real 1024-px render; the synthetic stand-in's detail errs the other way. Needs scikit-image.
+    """
+    from skimage import data
+
+    pixels = getattr(data, PHOTOS[index % len(PHOTOS)])()
+    height, width = pixels.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = Image.fromarray(pixels[top : top + side, left : left + side]).convert("RGB")
+    return square.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def standin_image(size: int, index: int, count: int, seed: int = 1234) -> Image.Image:
@@ -226,8 +246,8 @@ def _loaded(project: Path):
 
 
 def site_path(project: Path) -> str:
-    """The path part of ``site_url`` (``/settings-guide/``): where the site lives on its host."""
-    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    """The path part of ``site_url`` (``/`` unless SITE_URL names another): where the site lives on its host."""
+    config = read_mkdocs_config(project / "mkdocs.yml")
     path = urllib.parse.urlsplit(config.get("site_url") or "/").path
     return path if path.endswith("/") else path + "/"
 
@@ -245,7 +265,7 @@ def build_site(project: Path, serve_root: Path, config_file: str = "mkdocs.yml")
 
 def with_plugin(project: Path, name: str, options: dict, config_file: str) -> str:
     """A second config file in the project: mkdocs.yml plus one more plugin."""
-    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    config = read_mkdocs_config(project / "mkdocs.yml")
     config["plugins"] = [*config.get("plugins", []), {name: options}]
     (project / config_file).write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
     return config_file

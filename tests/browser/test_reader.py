@@ -128,7 +128,7 @@ def test_first_comparison_image_loads_eagerly_the_rest_lazily_all_with_their_siz
 def test_nothing_shifts_while_the_comparison_images_arrive(open_page, site):
     # Each image arrives 800 ms after it is asked for, long after the page is drawn: without
     # width and height, the text under the comparison would jump down when they land.
-    with SiteServer(site.folder.parent, image_delay=0.8) as origin:
+    with SiteServer(site.serve_root, image_delay=0.8) as origin:
         page = open_page(f"settings/{FIGURES_SLUG}/", origin=origin, wait_until="domcontentloaded").page
         page.evaluate("document.querySelector('.sg-comparison').scrollIntoView({block: 'center'})")
         page.evaluate(

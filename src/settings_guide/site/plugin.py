@@ -18,7 +18,9 @@ from ..errors import ProblemsFound
 from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
 from ..settings.load import forget_loaded_settings
+from .code_breaks import break_identifiers
 from .html_safety import sanitize_page_html
+from .mkdocs_config import drop_edit_links_without_repo
 from .pages import (
     GeneratedSite,
     ProjectPaths,
@@ -64,6 +66,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         root = Path(config.config_file_path).parent
         self.paths = ProjectPaths.at(root, self.config.settings_dir, self.config.templates_dir, self.config.figures_dir)
         self.site: GeneratedSite | RenderedSite | None = None
+        drop_edit_links_without_repo(config)
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -111,9 +114,10 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
         return insert_schema_reference(markdown)
 
     def on_page_content(self, html: str, page, config, files) -> str:
-        # Generated pages carry contributor text: keep only the HTML our templates intend.
+        # Generated pages carry contributor text: keep only the HTML our templates intend. Then mark where
+        # long identifiers may wrap (only <wbr> inside inline code, so the clean-up need not allow it).
         if self.site and page.file.src_uri in self.site.page_paths:
-            return sanitize_page_html(html)
+            return break_identifiers(sanitize_page_html(html))
         return html
 
     def on_post_build(self, config) -> None:

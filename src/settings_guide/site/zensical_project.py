@@ -18,6 +18,7 @@ import yaml
 from ..atomic import write_bytes_atomic, write_text_atomic
 from ..pages.render import INDEX_PAGE, SITE_ROOT_FROM_SOURCE_FILE, page_path
 from ..pages.schema_reference import insert_schema_reference
+from .mkdocs_config import drop_edit_links_without_repo, read_mkdocs_config
 from .pages import ProjectPaths, expand_nav, generate_site, setting_file_from_docs, settings_nav
 
 CONFIG_NAME = "mkdocs.yml"
@@ -45,7 +46,8 @@ def write_zensical_project(paths: ProjectPaths, out: Path) -> ZensicalProject:
     deleted setting's page does not linger in the next build.
     """
     out = Path(out).resolve()
-    config = _read_mkdocs_config(paths.root / CONFIG_NAME)
+    config = read_mkdocs_config(paths.root / CONFIG_NAME)  # its `!ENV` addresses resolved, as MkDocs would
+    drop_edit_links_without_repo(config)
     source_docs = paths.root / config.get("docs_dir", "docs")
     docs = out / "docs"
     site = generate_site(paths, site_root=SITE_ROOT_FROM_SOURCE_FILE, site_url=config.get("site_url"))
@@ -100,11 +102,6 @@ def with_front_matter_line(markdown: str, key: str, value: str) -> str:
     if not markdown.startswith("---\n"):
         raise ValueError("a generated page must start with front matter")
     return f"---\n{key}: {json.dumps(value)}\n{markdown[4:]}"  # JSON is YAML, and quotes any value
-
-
-def _read_mkdocs_config(path: Path) -> dict:
-    # Our mkdocs.yml uses no Python tags (!ENV, !!python/name), so the safe loader reads it.
-    return yaml.safe_load(path.read_text("utf-8")) or {}
 
 
 def _edit_base(config: dict) -> str | None:

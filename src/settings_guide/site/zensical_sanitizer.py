@@ -10,6 +10,7 @@ from __future__ import annotations
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
+from .code_breaks import break_identifiers
 from .html_safety import sanitize_page_html
 
 LAST = 0  # after every other postprocessor, so nothing is added back after the clean-up
@@ -32,7 +33,8 @@ class _Sanitizer(Postprocessor):
     def run(self, text: str) -> str:
         path = _page_path(self.md)
         # A page we cannot identify is cleaned too: failing safe costs a hand-written page's extras, not safety.
-        return sanitize_page_html(text) if path is None or path in self.pages else text
+        # Then, as in the MkDocs build, long identifiers get their <wbr> wrap points.
+        return break_identifiers(sanitize_page_html(text)) if path is None or path in self.pages else text
 
 
 def _page_path(md: Markdown) -> str | None:
