@@ -166,10 +166,11 @@ def test_made_every_image_fresh(tmp_path):
     assert comparison.count('<figure class="sg-figure sg-figure--fresh">') == 2
     assert '<img src="../../figures/steps/num_inference_steps-2.webp"' in comparison
     assert "figures/steps/num_inference_steps-3.320w.webp 320w" in comparison
-    assert f"Made with <code>{SDXL}</code> on {DEVICE}, seed <code>7</code>, prompt “{PROMPT}”." in comparison
+    pinned = f"<code>{SDXL}</code> at revision <code>462165984030</code>"
+    assert f"Made with {pinned} on {DEVICE}, seed <code>7</code>, prompt “{PROMPT}”." in comparison
     assert "About 2.0 s per image." in comparison
     assert "<summary>Reproduce these images</summary>" in comparison
-    assert comparison.count('<code class="language-python">') == 2
+    assert comparison.count('<code class="language-python">') == 3  # the model's set-up once, then each image
     assert "num_inference_steps=3" in comparison and "guidance_scale=6.0" in comparison
 
 
@@ -314,7 +315,9 @@ def test_output_formats_show_each_file_size_and_crop(tmp_path):
     assert "figures/formats/format-jpeg-90-crop.png" in comparison
     assert 'class="sg-seconds"' not in comparison  # a saved format has no generation time
     # The provenance comes from the image the formats were saved from.
-    assert f"Made with <code>{SDXL}</code> on {DEVICE}, seed <code>7</code>" in comparison
+    assert f"Made with <code>{SDXL}</code> at revision <code>462165984030</code> on {DEVICE}, seed <code>7</code>" in (
+        comparison
+    )
     assert "One image, saved losslessly, then in each format" in comparison
     assert "Image pending" not in comparison and "have not been generated yet" not in comparison
 
@@ -352,6 +355,64 @@ def test_batch_chart_on_one_device(tmp_path):
     assert "figures/batch/batch-light.svg#only-light" in comparison
     assert {path for path, _ in page.files} >= {"figures/batch/batch-light.svg", "figures/batch/batch-dark.svg"}
     assert "Image pending" not in comparison
+
+
+def test_batch_chart_with_a_batch_out_of_memory_and_a_stale_one(tmp_path):
+    setting = setting_yaml("Batch", "parameter: num_images_per_prompt\nmeasure: batch-size\nvalues: [1, 2, 4]")
+    project = make_project(tmp_path / "project", {"batch": setting})
+    # Batch 2 was measured when the profile's guidance_scale was 5.0; the defaults say 6.0 now.
+    before = make_project(
+        tmp_path / "before", {"batch": setting}, defaults_yaml().replace("guidance_scale: 6.0", "guidance_scale: 5.0")
+    )
+    figures = project / "figures"
+    one, _, four = comparison_jobs(plan(project))
+    two = comparison_jobs(plan(before))[1]
+    entries = {}
+    for index, job in enumerate((one, two)):
+        size = job.spec.value
+        entries[job.file] = made_entry(
+            figures,
+            job,
+            index,
+            BATCHES[size][0],
+            call_extra={"num_images_per_prompt": size},
+            batch_seeds=[job.spec.seed + n for n in range(size)],
+            extra={"batch_size": size, "peak_memory_bytes": BATCHES[size][1]},
+        )
+    # What the run records for a batch the GPU had no memory for (kinds/batch_size.py, figures/run/generate.py):
+    # the call and facts, its batch size and the peak until it failed, the result and its message; no file.
+    entries[four.file] = image_entry(
+        four,
+        call=recorded_call(four, num_images_per_prompt=4),
+        run=run_facts(four),
+        seconds=0.0,
+        width=None,
+        height=None,
+        sha256=None,
+        batch_seeds=[four.spec.seed + n for n in range(4)],
+        extra={
+            "batch_size": 4,
+            "peak_memory_bytes": int(79.2 * GIB),
+            "result": "out-of-memory",
+            "message": "out of memory at batch size 4: OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB",
+        },
+    )
+    write_manifest(figures, entries)
+
+    page = rendered(project, "batch")
+
+    check_golden("batch-oom", page.markdown, project)
+    comparison = comparison_section(page.markdown)
+    # The slot says what happened; the chart marks the batch where it stands, labelled, and the stale point.
+    assert 'aria-label="No image for num_images_per_prompt = 4: Out of memory"' in comparison
+    assert "Batch 4 ran out of memory." in comparison
+    assert '<strong class="sg-stale">Out of date:</strong> changed: guidance_scale 5.0 → 6.0</figcaption>' in comparison
+    svg = dict(page.files)["figures/batch/batch-light.svg"]
+    assert ">out of memory at 4</text>" in svg and svg.count('<path d="M') >= 2  # a cross in each panel
+    assert ">0.50 s (out of date)</text>" in svg and ">10.2 GiB (out of date)</text>" in svg
+    assert '<circle cx="' in svg and 'r="4" fill="none"' in svg  # the stale point drawn hollow
+    assert "79.2" not in svg  # the peak until the failure is no measurement of batch 4
+    assert "Out of date: batch 2, measured with other inputs than the page&#x27;s." in svg
 
 
 SWEEP = setting_yaml(

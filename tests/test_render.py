@@ -163,3 +163,23 @@ def test_a_setting_without_tools_still_shows_a_row_for_every_tool(tmp_path):
     page = render_site_pages(make_environment(ROOT / "templates"), load_settings([path]))[1].markdown
     for tool in ("diffusers", "AUTOMATIC1111 / Forge", "ComfyUI", "InvokeAI"):
         assert f"| {tool} | *Not documented yet.* | — | — | — |" in page
+
+
+def test_the_scheduler_page_names_each_compared_scheduler_as_the_tools_do():
+    """Before any image exists, each caption gives the diffusers class and what AUTOMATIC1111 and ComfyUI call it."""
+    loaded = load_settings(sorted((ROOT / "settings").glob("[!_]*.yml")))
+    pages = {page.path: page.markdown for page in render_site_pages(make_environment(ROOT / "templates"), loaded)}
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", pages["settings/scheduler.md"])
+    assert len(captions) == 7
+    for expected in (
+        "<code>scheduler = EulerAncestralDiscreteScheduler</code><br>"
+        '<span class="sg-also-called">AUTOMATIC1111: Euler a · ComfyUI: euler_ancestral</span>',
+        "<code>scheduler = DPMSolverMultistepScheduler</code><br>"
+        '<span class="sg-also-called">AUTOMATIC1111: DPM++ 2M · ComfyUI: dpmpp_2m</span>',
+        "<code>scheduler = DDIMScheduler</code><br>"
+        '<span class="sg-also-called">AUTOMATIC1111: DDIM · ComfyUI: ddim</span>',
+        "<code>scheduler = UniPCMultistepScheduler</code><br>"
+        '<span class="sg-also-called">AUTOMATIC1111: UniPC · ComfyUI: uni_pc_bh2</span>',
+    ):
+        assert expected in captions, expected
+    assert all('class="sg-also-called"' in caption for caption in captions)

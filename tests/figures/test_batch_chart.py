@@ -114,3 +114,19 @@ def test_the_page_knows_the_charts_height_without_drawing_it(points):
     svg = parsed(points)
     assert int(svg.get("height")) == batch_chart_height(points)
     assert svg.get("viewBox").endswith(f" {batch_chart_height(points)}")
+
+
+def test_a_batch_out_of_memory_is_a_labelled_mark_on_the_axis_and_a_sentence():
+    points = [(1, 0.62, int(9.1 * GIB)), BatchPoint(8, None, None, out_of_memory=True)]
+
+    svg = parsed(points)
+
+    labels = texts(svg)
+    assert "out of memory at 8" in labels and {"1", "8"} <= set(labels)  # its place on the axis is kept
+    assert "0.62 s" in labels and not any(label.endswith("GiB") and label != "9.1 GiB" for label in labels)
+    assert batch_sentence(points, "NVIDIA H200") == (
+        "On NVIDIA H200, batch 1 took 0.62 s per image. Batch 8 ran out of memory."
+    )
+    assert (
+        batch_sentence([BatchPoint(4, None, None, True)], "CPU") == "On CPU, every batch ran out of memory (batch 4)."
+    )

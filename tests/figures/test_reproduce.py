@@ -1,23 +1,23 @@
-"""Every image's "Reproduce" code makes the same pixels: each snippet runs against the tiny models in
-the offline Hugging Face cache, and its image, encoded as the run encodes, must be the run's file."""
+"""Every image's "Reproduce" code makes the same file: the code each page shows (a model's set-up, then each
+image's lines) runs against the tiny models in the offline Hugging Face cache, and what it saves must be the
+run's file, byte for byte."""
 
 from __future__ import annotations
 
-import hashlib
 import html
+import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from settings_guide.figures.run.images import encode_image
 from settings_guide.pages.figures.automatic1111 import SAMPLERS, automatic1111_parameters
-from settings_guide.pages.figures.reproduce import diffusers_snippet
+from settings_guide.pages.figures.samplers import SAMPLERS as SAMPLER_NAMES
 from settings_guide.python_code import python_literal
 from settings_guide.settings.load import find_setting_files, load_settings
 from settings_guide.site.pages import ProjectPaths, generate_site
 
 from .conftest import make_project, manifest, run_figures, setting_yaml
+from .page_code import model_blocks, run_block
 from .tiny_adapters import ADAPTER_REPOS, IP_ADAPTER_SUBFOLDER, IP_ADAPTER_WEIGHT, LORA_WEIGHT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,6 +133,16 @@ FAMILIES |= {
     "batch": setting_yaml(
         "Batch", "parameter: num_images_per_prompt\nmeasure: batch-size\nvalues: [1, 2]\n" + TWO_STEPS
     ),
+    # Each image swaps in its own scheduler; a saved format's code makes the lossless image, then each file.
+    "sched": setting_yaml(
+        "Sched",
+        "parameter: scheduler\nvalues: [EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, DDIMScheduler]\n"
+        + TWO_STEPS,
+        value_type="choice",
+    ),
+    "formats": setting_yaml(
+        "Formats", "parameter: format\nmeasure: output-format\nvalues: [png, jpeg-90, webp-80]", value_type="choice"
+    ),
 }
 FAMILY_PIPELINES = {
     "StableDiffusionXLControlNetPipeline",
@@ -155,44 +165,53 @@ def made(tmp_path, hub_cache) -> Path:
     return project
 
 
-def test_every_images_code_makes_its_pixels_and_the_page_shows_it(made, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the snippets save a PNG where they run
-    figures = made / "figures"
+def test_the_pages_code_makes_every_images_file_in_any_order(made, monkeypatch):
+    monkeypatch.chdir(made)  # without a site address the code loads input images from the project, saves here
     shown = [entry for entry in manifest(made).values() if entry["role"] == "comparison"]
-    assert {entry["pipeline"] for entry in shown} == FAMILY_PIPELINES
+    assert {entry.get("pipeline") for entry in shown} - {None} == FAMILY_PIPELINES
     assert any(entry.get("batch_seeds") for entry in shown) and any(entry.get("scheduler") for entry in shown)
-
     assert any(entry.get("first_stage") for entry in shown) and any(entry["inputs"].get("adapter") for entry in shown)
-    for entry in shown:
-        call = entry["call"]
-        image = call.get("image") or call.get("ip_adapter_image")
-        code = diffusers_snippet(entry, str(figures / image) if image else None)
-        namespace: dict = {}
-        exec(compile(code, entry["file"], "exec"), namespace)
-        # The runner's encoding of the reproduced pixels (figures/run/images.py): equal bytes, equal file.
-        data = encode_image(np.asarray(namespace["image"]), entry["inputs"]["format"], entry["inputs"]["quality"])
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{entry['file']} not reproduced:\n{code}"
+    site = generate_site(ProjectPaths.at(made, templates=str(ROOT / "templates")))
+    pages = {page.path: page.markdown for page in site.pages}
 
-    # The page shows exactly this code (one figure run serves both checks: it is the slow part).
+    made_files = []
+    for slug in FAMILIES:
+        for block in model_blocks(pages[f"settings/{slug}.md"], made):
+            # As a reader runs it: the set-up once, then each image's lines, top to bottom ...
+            for image in run_block(block):
+                assert image.made == image.shown, f"{slug}: {image.name} not reproduced:\n{block.setup}{block.images}"
+                made_files.append(image.name)
+            # ... or only the last image's, or all of them bottom to top: each sets all it changes.
+            order = [len(block.images) - 1] if slug != "sched" else list(reversed(range(len(block.images))))
+            assert all(image.made == image.shown for image in run_block(block, order)), slug
+    # Every comparison image with a file has its code on its page, once.
+    assert sorted(made_files) == sorted(entry["file"].rsplit("/", 1)[-1] for entry in shown if entry.get("sha256"))
+
+
+def test_the_page_shows_the_code_once_per_model_and_loads_inputs_from_the_site(made):
     site = generate_site(ProjectPaths.at(made, templates=str(ROOT / "templates")), site_url=SITE_URL)
-    entries = manifest(made)
-    [strength] = [p.markdown for p in site.pages if p.path == "settings/strength.md"]
-    entry = entries["strength/strength-0.5.webp"]
+    pages = {page.path: page.markdown for page in site.pages}
+    entry = manifest(made)["strength/strength-0.5.webp"]
+    strength = pages["settings/strength.md"]
     block = strength.split('<details class="example sg-reproduce" data-search-exclude>', 1)[1].split("</details>", 1)[0]
-    # The page's code is the tested snippet, loading the input image from the published site.
-    code = diffusers_snippet(entry, f"{SITE_URL}figures/{entry['call']['image']}")
-    assert f'<pre><code class="language-python">{html.escape(code)}</code></pre>' in block
-    assert 'prompt="a \\"quoted\\" fox \\\\ with a backslash </code></pre><script>alert(1)</script>",' in code
+    [setup, *images] = [html.unescape(code) for code in re.findall(r'language-python">(.*?)</code>', block, re.S)]
+    # The set-up loads the model and the input image from the published site once; each image is only its call.
+    assert f"init_image = load_image({python_literal(SITE_URL + 'figures/' + entry['call']['image'])})" in setup
+    assert setup.count("from_pretrained(") == 1 and "dtype=torch.float32," in setup and "torch_dtype" not in setup
+    assert len(images) == 2 and all("from_pretrained" not in code and "import" not in code for code in images)
+    assert images[0].rstrip().endswith('image.save("strength-0.5.webp", quality=80)')
+    assert 'prompt="a \\"quoted\\" fox \\\\ with a backslash </code></pre><script>alert(1)</script>",' in images[0]
     assert "<img" not in block and "<script" not in block
     # SDXL image-to-image maps to AUTOMATIC1111; PAG and FLUX say why not.
     assert "Denoising strength: 0.5, RNG: CPU</code></pre>" in block
-    [pag] = [p.markdown for p in site.pages if p.path == "settings/pag.md"]
     assert (
         html.escape("No AUTOMATIC1111 parameters: AUTOMATIC1111 has no counterpart of diffusers' StableDiffusionXLPAG")
-        in pag
+        in pages["settings/pag.md"]
     )
-    [steps] = [p.markdown for p in site.pages if p.path == "settings/steps.md"]
-    assert steps.count('<details class="example sg-reproduce" data-search-exclude>') == 3  # one per model tab
+    assert pages["settings/steps.md"].count('<details class="example sg-reproduce" data-search-exclude>') == 3
+    # A LoRA image's parameters carry its tag, named after the weight file a reader downloads.
+    lora = pages["settings/lora.md"]
+    assert f"&lt;lora:{LORA_WEIGHT.rsplit('.', 1)[0]}:1.5&gt;" in lora and "its LoRA is not written" not in lora
 
 
 # --- AUTOMATIC1111 ---------------------------------------------------------------------------
@@ -238,15 +257,20 @@ def test_settings_without_an_automatic1111_counterpart_are_named_not_guessed():
     assert result.text is None
     assert result.reasons == (
         "clip_skip: AUTOMATIC1111's Clip skip leaves SDXL's text encoders alone (see the Clip Skip page)",
-        "UniPCMultistepScheduler has no AUTOMATIC1111 sampler on the Scheduler page",
+        "UniPCMultistepScheduler has no AUTOMATIC1111 sampler that runs it with the same defaults",
     )
 
 
 def test_the_sampler_names_are_the_scheduler_pages():
     [scheduler] = [item for item in load_settings(find_setting_files(ROOT / "settings")) if item.slug == "scheduler"]
     described = {choice.value: choice.description for choice in scheduler.setting.choices}
+    for cls, names in SAMPLER_NAMES.items():
+        assert f"**{names.automatic1111}**" in described[cls] and f"`{names.comfyui}`" in described[cls], cls
     for cls, sampler in SAMPLERS.items():
         assert f"AUTOMATIC1111's **{sampler}**" in described[cls]
+    comparison = scheduler.setting.comparison
+    compared = {value for model in comparison.models for value in comparison.values_for(model)}
+    assert compared <= set(SAMPLER_NAMES)  # every scheduler the page compares has its names in the captions
 
 
 def test_prompts_stay_one_python_literal():

@@ -35,6 +35,10 @@ def _unchanged(spec, staging):
     return spec
 
 
+def _no_files(adapter) -> tuple[str, ...]:
+    return ()
+
+
 def _same_pipe(pipe, adapter, dtype, run):
     return pipe
 
@@ -63,6 +67,7 @@ class Kind:
     fields: tuple[str, ...] = ()  # fields of its YAML block (adapter or recipe) that mean something for it only
     named_values: tuple[str, ...] = ()  # of its parameters, those whose values are names, not numbers
     same_image_on_purpose: bool = False  # every value shows the same picture by design (no "no effect" error)
+    precision: bool = False  # its compared value sets a precision (the VAE's upcast), as `dtype` does
 
     # 1. Settings: findings about a comparison that uses this kind (settings/recipe_rules.py runs them).
     check: Callable[[Any], Iterator[Finding]] = _nothing_found
@@ -72,6 +77,9 @@ class Kind:
     # 3. Run: the pipeline class it needs, what it loads onto the model, what it sets around a call, how it
     #    turns the input image into call arguments, its own way to call or make the image, its manifest extras.
     pipeline_class: Callable[[type, Any], type | None] | None = None  # (text-to-image class, run)
+    # The files of the adapter's Hub repository that `load` reads (safetensors and configs only): the run
+    # fetches them with the models, before any image is made, so a missing one costs only its own images.
+    hub_files: Callable[[Any], tuple[str, ...]] = _no_files  # (adapter) -> paths in its repository
     load: Callable[[Any, Any, Any, Any], Any] = _same_pipe  # (pipe, adapter, torch dtype, run) -> pipe
     apply: Callable[[Any, dict, Any, Any], Callable[[], None] | None] = _nothing_to_undo  # -> undo
     prepare: Callable[[Any, Any, Any], bool] | None = None  # (job, figures.run.generate.CallInputs, run)
@@ -93,6 +101,13 @@ class Kind:
     code_after_load: Callable[[dict], list[str]] = _none
     code_input: Callable[[dict, str], list[str]] = _none  # (entry, variable): the loaded input made ready
     loads_before_device: bool = False  # the pipeline moves to its device after this kind's load
+    # Per image, once the pipeline is loaded: the lines that set its compared value (absolute, so the images
+    # of a page can be made one after the other) and, instead of the usual `image.save(...)`, its own saving.
+    code_apply: Callable[[dict], list[str]] = _none
+    code_save: Callable[[dict], list[str]] = _none
+    # AUTOMATIC1111: what its prompt carries for this kind (a LoRA's `<lora:NAME:WEIGHT>` tag), or None where
+    # its generation parameters cannot say it; a kind without the hook is left out of them, with that reason.
+    automatic1111_tag: Callable[[dict], str | None] | None = None
 
     @property
     def needs_model(self) -> bool:
@@ -145,6 +160,11 @@ def named_values() -> frozenset[str]:
     return frozenset(name for kind in _KINDS.values() for name in kind.named_values)
 
 
+def precision_parameters() -> frozenset[str]:
+    """Compared values that set a precision: `dtype`, and those of a kind that sets one (the VAE's upcast)."""
+    return frozenset({"dtype", *(name for kind in _KINDS.values() if kind.precision for name in kind.parameters)})
+
+
 def runner_applied() -> frozenset[str]:
     """Every compared value some kind applies itself rather than passing it to the pipeline call."""
     return frozenset(parameter for kind in _KINDS.values() for parameter in kind.parameters)
@@ -169,8 +189,14 @@ def of_spec(spec) -> list[Kind]:
 def of_entry(entry: dict) -> list[Kind]:
     """The kinds a manifest entry's recorded inputs name (what the Reproduce code must do again)."""
     inputs = entry.get("inputs") or {}
+    return _named_or_applying(named_in_entry(entry), inputs.get("applied") or {})
+
+
+def named_in_entry(entry: dict) -> list[str]:
+    """The kind names a manifest entry's recorded inputs give: its recipe's, its adapter's, its measurement."""
+    inputs = entry.get("inputs") or {}
     named = [inputs.get("recipe"), (inputs.get("adapter") or {}).get("kind"), inputs.get("measure")]
-    return _named_or_applying(named, inputs.get("applied") or {})
+    return [name for name in named if name]
 
 
 def _named_or_applying(named: list[str | None], applied: dict) -> list[Kind]:
@@ -185,6 +211,10 @@ def adapter_note(label: str, adapter) -> str:
     weights = f", {adapter.weight_name}" if adapter.weight_name else ""
     pinned = f" at revision {adapter.revision[:12]}" if adapter.revision else ""
     return f"{label}: {adapter.model}{weights}{pinned}."
+
+
+# What a diffusers model saved with save_pretrained() is read from: its config and its one safetensors file.
+DIFFUSERS_MODEL_FILES = ("config.json", "diffusion_pytorch_model.safetensors")
 
 
 def value_items(comparison, position: int) -> Iterator[tuple[tuple, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..errors import first_line
 from . import Kind, register
 
 NAME = "batch-size"
@@ -33,10 +34,22 @@ def call(pipe, job, call_inputs, run):
     if run.device == "cuda":
         run.torch.cuda.synchronize()
         run.torch.cuda.reset_peak_memory_stats()
-    results = run.call_pipeline(pipe, call_inputs.arguments, seeds)
+    try:
+        results = run.call_pipeline(pipe, call_inputs.arguments, seeds)
+    except Exception as error:
+        if not run.is_out_of_memory(error):
+            raise
+        # A batch too large for the device is what this measurement found: recorded and charted, no image.
+        run.free_memory()
+        message = f"out of memory at batch size {size}: {type(error).__name__}: {first_line(error)}"
+        failed = {"result": run.OUT_OF_MEMORY, "message": message}
+        return [(None, 0.0, False)], [seeds], {"batch_size": size, "peak_memory_bytes": _peak(run), **failed}
+    return results[:1], [seeds], {"batch_size": size, "peak_memory_bytes": _peak(run)}
+
+
+def _peak(run) -> int | None:
     # Peak memory is the CUDA allocator's; the CPU has no per-call peak to read, so none is recorded there.
-    peak = run.torch.cuda.max_memory_allocated() if run.device == "cuda" else None
-    return results[:1], [seeds], {"batch_size": size, "peak_memory_bytes": peak}
+    return run.torch.cuda.max_memory_allocated() if run.device == "cuda" else None
 
 
 def chart(item, made, view):

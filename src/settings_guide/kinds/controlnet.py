@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..python_code import TORCH_DTYPE_CODE, python_literal
-from . import Kind, adapter_note, register
+from . import DIFFUSERS_MODEL_FILES, Kind, adapter_note, register
 
 NAME = "controlnet"
 CANNY_THRESHOLDS = (100, 200)  # OpenCV's Canny hysteresis thresholds for a control image, as diffusers' examples
@@ -33,9 +33,13 @@ def pipeline_class(cls, run):
     )
 
 
+def hub_files(adapter):
+    return DIFFUSERS_MODEL_FILES
+
+
 def load(pipe, adapter, dtype, run):
     controlnet = run.diffusers.ControlNetModel.from_pretrained(
-        adapter.model, revision=adapter.revision, **{run.DTYPE_KEYWORD: dtype}
+        adapter.model, revision=adapter.revision, use_safetensors=True, **{run.DTYPE_KEYWORD: dtype}
     )
     return pipeline_class(type(pipe), run).from_pipe(pipe, controlnet=controlnet)
 
@@ -92,7 +96,7 @@ def code_before_load(entry):
     return [
         "controlnet = ControlNetModel.from_pretrained(",
         f"    {python_literal(adapter['model'])}, revision={python_literal(adapter['revision'])}, "
-        f"torch_dtype={TORCH_DTYPE_CODE[entry['dtype']]}",
+        f"dtype={TORCH_DTYPE_CODE[entry['dtype']]}",
         ")",
     ]
 
@@ -119,6 +123,7 @@ KIND = register(
         check=check,
         stage=stage,
         pipeline_class=pipeline_class,
+        hub_files=hub_files,
         load=load,
         prepare=prepare,
         record=record,

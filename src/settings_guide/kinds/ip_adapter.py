@@ -34,13 +34,25 @@ def stage(spec, staging):
     return replace(spec, input=reference)
 
 
+def hub_files(adapter):
+    """Its weights and its image encoder (config and safetensors), both in the one subfolder."""
+    encoder = f"{adapter.subfolder}/image_encoder"
+    return (f"{adapter.subfolder}/{adapter.weight_name}", f"{encoder}/config.json", f"{encoder}/model.safetensors")
+
+
 def load(pipe, adapter, dtype, run):
     # load_ip_adapter reads the image encoder from the Hub's main branch whatever `revision` says: load it
     # at the pinned commit first, and load_ip_adapter keeps the one the pipeline already has.
     encoder = run.transformers.CLIPVisionModelWithProjection.from_pretrained(
-        adapter.model, subfolder=f"{adapter.subfolder}/image_encoder", revision=adapter.revision, dtype=dtype
+        adapter.model,
+        subfolder=f"{adapter.subfolder}/image_encoder",
+        revision=adapter.revision,
+        dtype=dtype,
+        use_safetensors=True,
     )
     pipe.register_modules(image_encoder=encoder)
+    # It takes no use_safetensors: it reads a `.safetensors` weight_name with safetensors, and the schema and
+    # the run's fetch refuse any other file.
     pipe.load_ip_adapter(
         adapter.model, subfolder=adapter.subfolder, weight_name=adapter.weight_name, revision=adapter.revision
     )
@@ -79,7 +91,7 @@ def code_imports(entry):
 
 def code_after_load(entry):
     inputs = entry["inputs"]
-    adapter, applied = inputs["adapter"], inputs.get("applied") or {}
+    adapter = inputs["adapter"]
     model, revision, subfolder = (
         python_literal(adapter["model"]),
         python_literal(adapter["revision"]),
@@ -93,8 +105,12 @@ def code_after_load(entry):
         "))",
         f"pipe.load_ip_adapter({model}, subfolder={python_literal(subfolder)}, "
         f"weight_name={python_literal(adapter['weight_name'])}, revision={revision})",
-        f"pipe.set_ip_adapter_scale({python_literal(float(applied[SCALE]))})",
     ]
+
+
+def code_apply(entry):
+    applied = entry["inputs"].get("applied") or {}
+    return [f"pipe.set_ip_adapter_scale({python_literal(float(applied[SCALE]))})"]
 
 
 KIND = register(
@@ -107,6 +123,7 @@ KIND = register(
         fields=("weight_name", "subfolder", "reference_prompt"),
         check=check,
         stage=stage,
+        hub_files=hub_files,
         load=load,
         apply=apply,
         prepare=prepare,
@@ -115,6 +132,7 @@ KIND = register(
         sources=sources,
         code_imports=code_imports,
         code_after_load=code_after_load,
+        code_apply=code_apply,
         loads_before_device=True,
     )
 )

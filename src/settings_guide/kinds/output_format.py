@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
+from ..python_code import python_literal
 from . import Kind, register
 
 # name in a comparison value -> (Pillow format, extension, MIME type, label, what Pillow needs)
@@ -23,6 +24,7 @@ _FORMATS = {
 _LOSSLESS_ONLY = {"png"}
 _ALIASES = {"jpg": "jpeg"}  # only for the "did you mean": one spelling per format keeps cache keys unique
 _VALUE = re.compile(r"(?P<name>[a-z]+)(?:-(?P<quality>[^-]+))?")
+AVIF_SPEED = 6  # libavif's default; pinned because the speed changes the bytes
 _EXAMPLES = "png, jpeg-90, webp-80, webp-lossless or avif-60 (a quality from 1 to 100 after the dash)"
 
 
@@ -44,6 +46,21 @@ class OutputFormat:
     @property
     def pillow_format(self) -> str:
         return _FORMATS[self.name][0]
+
+    @property
+    def save_options(self) -> dict:
+        """Pillow's ``save`` options for this format: its defaults spelled out, since a default that changed
+        between versions would change the figure, and the Reproduce code passes the same ones."""
+        if self.name == "png":
+            return {"optimize": False, "compress_level": 6}
+        if self.name == "jpeg":
+            return {"quality": self.quality, "subsampling": "4:2:0", "optimize": False, "progressive": False}
+        if self.name == "webp":
+            if self.quality is None:
+                return {"lossless": True, "quality": 80, "method": 4}  # in lossless mode quality is effort, not loss
+            return {"quality": self.quality, "method": 4}
+        # AVIF: aom with several threads may split the work differently run to run; one thread and a fixed speed don't.
+        return {"quality": self.quality, "speed": AVIF_SPEED, "max_threads": 1, "subsampling": "4:2:0", "range": "full"}
 
     @property
     def needs(self) -> tuple[str, str]:
@@ -138,6 +155,13 @@ def notes(comparison, first):
     return ["One image, saved losslessly, then in each format; under each, a 4× crop of the file as it decodes."]
 
 
+def code_save(entry):
+    """The generated image saved as this entry's file, with the options the figure run wrote it with."""
+    fmt = parse_format(str((entry.get("inputs") or {}).get("applied", {}).get(PARAMETER, entry.get("value"))))
+    options = "".join(f", {name}={python_literal(value)}" for name, value in fmt.save_options.items())
+    return [f"image.save({python_literal(entry['file'].rsplit('/', 1)[-1])}{options})"]
+
+
 KIND = register(
     Kind(
         name=NAME,
@@ -150,5 +174,6 @@ KIND = register(
         stage=stage,
         make=make,
         notes=notes,
+        code_save=code_save,
     )
 )

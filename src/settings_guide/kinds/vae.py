@@ -4,7 +4,7 @@ VAE with and without diffusers' fp32 upcast (what a tool without the upcast runs
 from __future__ import annotations
 
 from ..python_code import TORCH_DTYPE_CODE, python_literal
-from . import Kind, adapter_note, register, value_items
+from . import DIFFUSERS_MODEL_FILES, Kind, adapter_note, register, value_items
 
 NAME = "vae"
 PARAMETER = "vae"  # the compared value that picks the VAE of each image
@@ -12,6 +12,7 @@ PARAMETER = "vae"  # the compared value that picks the VAE of each image
 # when the run is in fp16), and the same VAE kept in the run's dtype, as a tool without that upcast runs it.
 STOCK_VAE, NO_UPCAST_VAE = "stock", "stock-no-upcast"
 STOCK_VAES = (STOCK_VAE, NO_UPCAST_VAE)
+OWN_UPCAST = "own_upcast"  # what the Reproduce set-up keeps the model's own `force_upcast` under
 
 
 def check(comparison):
@@ -33,9 +34,13 @@ def uses_adapter(spec, adapter) -> bool:
     return spec.applied.get(PARAMETER) == adapter.name  # the other values keep the model's own VAE
 
 
+def hub_files(adapter):
+    return DIFFUSERS_MODEL_FILES
+
+
 def load(pipe, adapter, dtype, run):
     vae = run.diffusers.AutoencoderKL.from_pretrained(
-        adapter.model, revision=adapter.revision, **{run.DTYPE_KEYWORD: dtype}
+        adapter.model, revision=adapter.revision, use_safetensors=True, **{run.DTYPE_KEYWORD: dtype}
     )
     pipe.register_modules(vae=vae)
     return pipe
@@ -71,12 +76,25 @@ def code_classes(entry):
 def code_after_load(entry):
     adapter = entry["inputs"].get("adapter")
     if not adapter:
-        return []
+        # The model's own VAE: kept, so that each image's lines set its upcast again (in any order).
+        return [f"{OWN_UPCAST} = pipe.vae.config.force_upcast  # the model's own setting"] if _own_vae(entry) else []
     model, revision = python_literal(adapter["model"]), python_literal(adapter["revision"])
     return [
         f"pipe.register_modules(vae=AutoencoderKL.from_pretrained({model}, revision={revision}, "
-        f"torch_dtype={TORCH_DTYPE_CODE[entry['dtype']]}))"
+        f"dtype={TORCH_DTYPE_CODE[entry['dtype']]}))"
     ]
+
+
+def code_apply(entry):
+    """The upcast the run decoded with: switched off for `stock-no-upcast`, the model's own for `stock`."""
+    if not _own_vae(entry):
+        return []
+    off = entry["inputs"]["applied"][PARAMETER] == NO_UPCAST_VAE
+    return [f"pipe.vae.register_to_config(force_upcast={'False' if off else OWN_UPCAST})"]
+
+
+def _own_vae(entry) -> bool:
+    return (entry["inputs"].get("applied") or {}).get(PARAMETER) in STOCK_VAES
 
 
 KIND = register(
@@ -87,13 +105,16 @@ KIND = register(
         description="a replacement VAE, chosen by the value `vae`",
         parameters=(PARAMETER,),
         named_values=(PARAMETER,),
+        precision=True,
         check=check,
         uses_adapter=uses_adapter,
+        hub_files=hub_files,
         load=load,
         apply=apply,
         notes=notes,
         code_classes=code_classes,
         code_after_load=code_after_load,
+        code_apply=code_apply,
         loads_before_device=True,
     )
 )

@@ -13,8 +13,6 @@ from PIL import Image, features
 
 from ...kinds.output_format import OutputFormat
 
-AVIF_SPEED = 6  # libavif's default; pinned because the speed changes the bytes
-
 
 def unsupported_reason(fmt: OutputFormat) -> str | None:
     """Why this Pillow cannot write ``fmt``, or None when it can."""
@@ -40,22 +38,8 @@ def encode_as(pixels: np.ndarray, fmt: OutputFormat) -> bytes:
         raise ValueError(reason)
     image = Image.fromarray(pixels)  # a fresh image: no EXIF, ICC profile or text chunks to carry over
     buffer = io.BytesIO()
-    image.save(buffer, fmt.pillow_format, **_save_options(fmt))
+    image.save(buffer, fmt.pillow_format, **fmt.save_options)
     return buffer.getvalue()
-
-
-def _save_options(fmt: OutputFormat) -> dict:
-    # Pillow's defaults, spelled out: a default that changed between versions would change the figure.
-    if fmt.name == "png":
-        return {"optimize": False, "compress_level": 6}
-    if fmt.name == "jpeg":
-        return {"quality": fmt.quality, "subsampling": "4:2:0", "optimize": False, "progressive": False}
-    if fmt.name == "webp":
-        if fmt.quality is None:
-            return {"lossless": True, "quality": 80, "method": 4}  # in lossless mode quality is effort, not loss
-        return {"quality": fmt.quality, "method": 4}
-    # AVIF: aom with several threads may split the work differently run to run; one thread and a fixed speed don't.
-    return {"quality": fmt.quality, "speed": AVIF_SPEED, "max_threads": 1, "subsampling": "4:2:0", "range": "full"}
 
 
 def zoomed_crop(

@@ -13,14 +13,12 @@ import json
 import re
 from dataclasses import dataclass
 
-# The Scheduler page's mapping (settings/scheduler.yml: "AUTOMATIC1111's **Euler**", ...); a test
-# keeps the two in step. Its other classes have no AUTOMATIC1111 sampler the page vouches for.
-SAMPLERS = {
-    "EulerDiscreteScheduler": "Euler",
-    "EulerAncestralDiscreteScheduler": "Euler a",
-    "DPMSolverMultistepScheduler": "DPM++ 2M",
-    "DDIMScheduler": "DDIM",
-}
+from ... import kinds
+from .reproduce import Recorded
+from .samplers import SAMPLERS as NAMES
+
+# The samplers AUTOMATIC1111 runs the same method for (pages/figures/samplers.py); its other classes have none.
+SAMPLERS = {scheduler: names.automatic1111 for scheduler, names in NAMES.items() if names.parameters}
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,10 @@ WHY_NOT = {
     "guidance_rescale": "AUTOMATIC1111 has no guidance rescale of its own",
     "denoising_end": "AUTOMATIC1111's refiner switch hands over to a second model; this image stops the first one early",
 }
+# AUTOMATIC1111 chooses the precision when it starts, so an image's parameters never carry it.
+PRECISION_NOTE = (
+    "AUTOMATIC1111 sets precision on its command line (--no-half, --no-half-vae), not in the generation parameters."
+)
 CLIP_TOKENS = 75  # AUTOMATIC1111 splits longer prompts into chunks where diffusers cuts them off
 
 
@@ -55,8 +57,11 @@ class Infotext:
     reasons: tuple[str, ...] = ()
 
 
-def automatic1111_parameters(entry: dict) -> Infotext:
-    """The generation parameters AUTOMATIC1111 writes into a PNG made with the same settings."""
+def automatic1111_parameters(entry: dict, tags: tuple[str, ...] = ()) -> Infotext:
+    """The generation parameters AUTOMATIC1111 writes into a PNG made with the same settings.
+
+    ``tags``: what the prompt carries for the comparison's kind, e.g. a LoRA's ``<lora:NAME:WEIGHT>``.
+    """
     call, reasons = entry["call"], []
     pipeline = entry.get("pipeline")
     checkpoint = CHECKPOINTS.get(entry.get("model"))
@@ -70,7 +75,7 @@ def automatic1111_parameters(entry: dict) -> Infotext:
     scheduler = entry.get("scheduler") or (checkpoint.scheduler if checkpoint else None)
     sampler = SAMPLERS.get(scheduler)
     if scheduler and sampler is None:
-        reasons.append(f"{scheduler} has no AUTOMATIC1111 sampler on the Scheduler page")
+        reasons.append(f"{scheduler} has no AUTOMATIC1111 sampler that runs it with the same defaults")
     for name in ("num_inference_steps", "guidance_scale") + (
         ("strength",) if PIPELINES.get(pipeline) == "img2img" else ()
     ):
@@ -99,7 +104,29 @@ def automatic1111_parameters(entry: dict) -> Infotext:
     }
     pairs = ", ".join(f"{key}: {_quote(value)}" for key, value in parameters.items() if value is not None)
     negative = f"\nNegative prompt: {_escape(prompts[1])}" if prompts[1] else ""
-    return Infotext(f"{_escape(prompts[0])}{negative}\n{pairs}".strip())
+    prompt = " ".join([_escape(prompts[0]), *tags])  # a tag is read wherever it stands; the end is where it is added
+    return Infotext(f"{prompt}{negative}\n{pairs}".strip())
+
+
+def image_parameters(image: Recorded) -> tuple[str | None, tuple[str, ...], str | None]:
+    """An image's parameters, why there are none, and what they leave to AUTOMATIC1111's command line (a
+    compared precision), as the page shows them. Each kind the image uses must say itself there (a LoRA as its
+    prompt tag); the others' counterparts (Hires. fix, Refiner, extensions) run other code, so their images get
+    no parameters at all."""
+    names = dict.fromkeys([*kinds.named_in_entry(image.record), *kinds.named_in_entry(image.entry)])
+    tags, reasons = [], []
+    for kind in map(kinds.get, names):
+        tag = kind.automatic1111_tag(image.record) if kind is not None and kind.automatic1111_tag else None
+        if tag is None:
+            reasons.append(f"its {kind.label if kind else 'comparison'} is not written into them")
+        else:
+            tags.append(tag)
+    if reasons:
+        return None, tuple(reasons), None
+    infotext = automatic1111_parameters(image.record, tuple(tags))
+    compared = set(str(image.entry.get("parameter") or "").split("+"))
+    note = PRECISION_NOTE if infotext.text and compared & kinds.precision_parameters() else None
+    return infotext.text, infotext.reasons, note
 
 
 def _prompt_problem(text) -> str | None:

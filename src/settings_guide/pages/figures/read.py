@@ -15,7 +15,7 @@ from pathlib import Path
 from ... import kinds
 from ...errors import FigureError, ProblemsFound
 from ...figures.layout import DEFAULTS_NAME, chart_file, sweep_id
-from ...figures.manifest import has_image, read_manifest, read_sweeps
+from ...figures.manifest import OUT_OF_MEMORY, has_image, read_manifest, read_sweeps
 from ...figures.plan import FigureJob, ModelResolver, plan_figures
 from ...figures.profiles import load_defaults
 from ...figures.spec import IMAGE_TO_IMAGE, comparison_specs
@@ -43,7 +43,8 @@ from .view import (
 
 # What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
 RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
-FAILURE_LABELS = {"nan": "NaN pixels: a black image", "black": "An all-black image"}
+FAILURE_LABELS = {"nan": "NaN pixels: a black image", "black": "An all-black image", OUT_OF_MEMORY: "Out of memory"}
+STALE = "its inputs changed since it was made"  # the slot's note when the plan gives no reason
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,14 @@ class _View:
     def __init__(self, root: Path, figures_dir: Path, site_url: str | None = None, entries: dict | None = None):
         self.root, self.figures_dir, self.site_url = root, figures_dir, site_url
         self.entries = entries or {}  # the manifest's image entries: input images' sizes
+        self.stale: dict[str, str] = {}  # file -> why its slot is out of date, for the charts drawn from them
 
     def site_path(self, file: str) -> str:
         return (self.figures_dir / file).relative_to(self.root).as_posix()
 
     def slot(self, caption: str, entry: dict, status: str, reason: str | None, also: str | None = None) -> FigureSlot:
+        if status == "stale":  # a chart of these entries marks the point out of date as the slot is
+            self.stale[entry["file"]] = reason or STALE
         if not has_image(entry):  # a precision that broke the image: the slot says what happened
             return FigureSlot(
                 caption=caption,
@@ -323,10 +327,12 @@ class _View:
         devices = {str(entry.get("device")) for entry in made}
         if len(made) != len(item.setting.comparison.values or []) or len(devices) != 1:
             return None  # seconds from different machines do not belong on one line
-        points = [
-            BatchPoint(int(e["batch_size"]), float(e["seconds"]), e.get("peak_memory_bytes"))
-            for e in sorted(made, key=lambda e: e["batch_size"])
-        ]
+        points = []
+        for e in sorted(made, key=lambda e: e["batch_size"]):
+            failed = e.get("result") == OUT_OF_MEMORY  # a batch the device had no memory for: a labelled mark
+            seconds, peak = (None, None) if failed else (float(e["seconds"]), e.get("peak_memory_bytes"))
+            points.append(BatchPoint(int(e["batch_size"]), seconds, peak, failed, e["file"] in self.stale))
+        stale = [self.stale[e["file"]] for e in made if e["file"] in self.stale]
         device = devices.pop()
         model = str(made[0].get("label") or made[0].get("model"))
         sentence = batch_sentence(points, device)
@@ -339,6 +345,8 @@ class _View:
             alt=sentence,
             sentence=sentence,
             device=device,
+            status="stale" if stale else "fresh",
+            stale_reason=stale[0] if stale else None,
             files=tuple(
                 (path, batch_chart_svg(points, device, model, palette, sentence))
                 for path, palette in ((light, LIGHT), (dark, DARK))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .captions import caption_for
+from .samplers import also_called
 
 FigureStatus = Literal["fresh", "stale", "missing"]
 
@@ -14,9 +15,10 @@ FigureStatus = Literal["fresh", "stale", "missing"]
 class Reproduction:
     """How to make one image again: diffusers code, and AUTOMATIC1111's parameters or why there are none."""
 
-    code: str  # pages/figures/reproduce.py
+    code: str  # pages/figures/reproduce.py: this image's own lines, after its model's set-up
     automatic1111: str | None = None  # pages/figures/automatic1111.py
     automatic1111_reasons: tuple[str, ...] = ()
+    automatic1111_note: str | None = None  # what the parameters leave to its command line (a compared precision)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class FigureSlot:
     crop_width: int | None = None
     crop_height: int | None = None
     peak_memory: str | None = None  # batch-size: the call's peak GPU memory, e.g. "9.1 GiB peak"
+    also_called: str | None = None  # the value's names in other tools, e.g. "AUTOMATIC1111: Euler a · ..."
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class BatchChart:
     sentence: str
     device: str
     status: FigureStatus = "fresh"
+    stale_reason: str | None = None  # a point measured with other inputs than the page's: why, as its slot says
     files: tuple[tuple[str, str], ...] = ()  # (path inside the site, SVG text): the build writes them
 
 
@@ -118,6 +122,7 @@ class ModelFigures:
     note: str | None = None  # the comparison's remark on this model (Markdown, from the setting file)
     scrubber: Scrubber | None = None
     sources: tuple[SourceImage, ...] = ()  # the images every image starts from or follows
+    reproduce_setup: str | None = None  # the Reproduce code its images share, run once before each one's own
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,10 @@ def pending_figures(comparison) -> PageFigures:
     entries = comparison.models or [None]
     models = [
         ModelFigures(
-            slots=[FigureSlot(caption=caption_for(comparison.parameter, v)) for v in comparison.values_for(entry)],
+            slots=[
+                FigureSlot(caption_for(comparison.parameter, v), also_called=also_called(comparison.parameter, v))
+                for v in comparison.values_for(entry)
+            ],
             label=entry.profile if entry is not None else None,
             note=entry.note if entry is not None else None,
         )
