@@ -7,8 +7,9 @@ It builds the site twice from a copy of this checkout:
   without - the figures folder empty: every comparison shows "Image pending"
   with    - a figure for every compared value: photo-like stand-in WebP images, 1024 x 1024 at
             quality 80 (figures/defaults.yml's format; about 90-150 KB each, see
-            tests/browser/served_site.py), or the real images of --figures DIR (a figures folder
-            with its manifest.json) once the figure pipeline has made them
+            tests/browser/served_site.py), with --photos real photographs from scikit-image's
+            data module encoded the same way, or the real images of --figures DIR (a figures
+            folder with its manifest.json) once the figure pipeline has made them
 and serves each on 127.0.0.1 with text gzip-compressed, as GitHub Pages does. Each page opens in
 Debian's Chromium on a 390 x 844 phone viewport (device pixel ratio 3) with an empty cache, and
 the bytes transferred (headers + body, as sent) are counted by kind:
@@ -56,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         "(default: the home, index and contributing pages and every setting page)",
     )
     parser.add_argument("--figures", type=Path, metavar="DIR", help="a real figures folder instead of stand-ins")
+    parser.add_argument(
+        "--photos",
+        action="store_true",
+        help="real photographs (scikit-image's data module: `.venv/bin/pip install scikit-image`) as the stand-ins",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
 
@@ -65,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         for variant in ("without", "with"):
             project = copy_project(Path(temporary, variant, "project"))
             if variant == "with":
-                _add_figures(project, args.figures)
+                _add_figures(project, args.figures, args.photos)
             serve_root = Path(temporary, variant, "serve")
             build_site(project, serve_root)
             pages = args.pages or [
@@ -86,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _add_figures(project: Path, figures: Path | None) -> None:
+def _add_figures(project: Path, figures: Path | None, photos: bool) -> None:
     if figures is None:
-        add_standin_figures(project, comparison_slugs(project))
+        add_standin_figures(project, comparison_slugs(project), photos=photos)
     else:
         shutil.rmtree(project / "figures")
         shutil.copytree(figures, project / "figures")

@@ -50,9 +50,7 @@ def install_cpu_torch(tmp_path: Path, find_links: Path | None) -> str:
     """Run the Makefile's torch step in a new venv; return where the installed torch came from."""
     venv = tmp_path / "venv"
     pypi = index_with_torch(tmp_path / "pypi", "pypi (a CUDA build on Linux)")
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("PIP_") and key != "MAKEFLAGS"
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_") and key != "MAKEFLAGS"}
     # Only the folders above: no config files (this machine's pip.conf names a wheel folder), no network.
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=pypi, PIP_DISABLE_PIP_VERSION_CHECK="1")
     if find_links is not None:

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from settings_guide.cli import main
+from settings_guide.site.mkdocs_config import read_mkdocs_config
 
 from .conftest import BIN, ROOT
 
@@ -191,7 +192,7 @@ def test_settings_guide_commands_in_workflows_and_hooks_exist(capsys):
 
 
 def test_pull_request_uploads_the_built_site_for_preview():
-    mkdocs = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8").split("\nnav:")[0])
+    mkdocs = read_mkdocs_config(ROOT / "mkdocs.yml")
     site_dir = mkdocs.get("site_dir", "site")
     uploads = [
         step for step in steps(load(PULL_REQUEST)) if step.get("uses", "").startswith("actions/upload-artifact@")
@@ -266,7 +267,8 @@ def test_publish_deploys_main_to_github_pages_with_least_privilege():
     assert triggers(workflow) <= {"push", "workflow_dispatch"}
     assert workflow["permissions"] == {}
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
-    assert build["permissions"] == {"contents": "read"}
+    # pages: read lets configure-pages look up the site's address; only the deploy job may write.
+    assert build["permissions"] == {"contents": "read", "pages": "read"}
     assert "make site" in run_text({"jobs": {"build": build}})
     (upload,) = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert upload["with"]["path"].rstrip("/") == "site"
@@ -274,6 +276,19 @@ def test_publish_deploys_main_to_github_pages_with_least_privilege():
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+
+
+def test_publish_builds_with_the_addresses_github_gives():
+    """mkdocs.yml takes the site's and the repository's address from SITE_URL and REPO_URL; the publish job
+    sets both from GitHub's context, so the published pages' edit and repository links lead somewhere."""
+    mkdocs_yml = (ROOT / "mkdocs.yml").read_text("utf-8")
+    assert re.search(r"^site_url: !ENV \[SITE_URL, ", mkdocs_yml, re.MULTILINE)
+    assert re.search(r"^repo_url: !ENV REPO_URL\b", mkdocs_yml, re.MULTILINE)
+    build = load(PUBLISH)["jobs"]["build"]["steps"]
+    (pages,) = [step for step in build if step.get("uses", "").startswith("actions/configure-pages@")]
+    (make,) = [step for step in build if "make site" in step.get("run", "")]
+    assert make["env"]["SITE_URL"] == f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"
+    assert make["env"]["REPO_URL"] == "${{ github.server_url }}/${{ github.repository }}"
 
 
 def test_publish_builds_with_either_builder_into_the_uploaded_folder():

@@ -16,15 +16,27 @@ class Problem:
     column: int
     field: str
     message: str
+    # What another problem of this file keeps from being checked (e.g. the links to a file that did not load):
+    # one line about the whole file, printed after its own problems and not counted as one.
+    consequence: bool = False
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        where = self.file if self.consequence else f"{self.file}:{self.line}:{self.column}"
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
-    def github_annotation(self) -> str:
-        """The same problem as a GitHub Actions workflow command, shown inline on a pull request."""
+    def github_annotation(self, level: str = "error") -> str:
+        """The same problem as a GitHub Actions workflow command (``level``: error, warning or notice),
+        shown inline on a pull request."""
         text = f"{self.field}: {self.message}" if self.field else self.message
-        return f"::error file={_escape_property(self.file)},line={self.line},col={self.column}::{_escape_data(text)}"
+        if self.consequence:
+            return f"::notice file={_escape_property(self.file)}::{_escape_data(text)}"
+        where = f"file={_escape_property(self.file)},line={self.line},col={self.column}"
+        return f"::{level} {where}::{_escape_data(text)}"
+
+    @classmethod
+    def about_file(cls, file: str, message: str) -> Problem:
+        """A consequence line for ``file`` as a whole."""
+        return cls(file, 0, 0, "", message, consequence=True)
 
 
 class UserError(Exception):
@@ -35,7 +47,8 @@ class ProblemsFound(UserError):
     """Raised when input is invalid; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+        # By file; within a file its own problems first, then what they keep from being checked.
+        self.problems = sorted(problems, key=lambda p: (p.file, p.consequence, p))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -138,8 +138,18 @@ flux-schnell:
 """
 
 
-def defaults_yaml(model: str = HUB_MODEL, dtype: str = "bf16", size: int = 32, profiles: str = "", **extra) -> str:
-    """A figures/defaults.yml whose default profile `sdxl` is ``model``; ``profiles`` adds more (YAML, unindented)."""
+def declared_adapters() -> dict[str, str]:
+    """Every tiny adapter repository at its commit, as figures/defaults.yml declares them under `adapters:`."""
+    from .tiny_adapters import ADAPTER_REPOS
+
+    return {repo: commit for name, (repo, commit) in ADAPTER_REPOS.items() if name != "sdxl-refiner"}  # a profile
+
+
+def defaults_yaml(
+    model: str = HUB_MODEL, dtype: str = "bf16", size: int = 32, profiles: str = "", adapters=None, **extra
+) -> str:
+    """A figures/defaults.yml whose default profile `sdxl` is ``model``; ``profiles`` adds more (YAML, unindented);
+    ``adapters`` ({repo: commit}, e.g. ``declared_adapters()``) are the adapter repositories it declares."""
     top = {"default_model": "sdxl", "prompt": PROMPT, "seed": 7, "format": "webp", "quality": 80, **extra}
     text = "".join(f"{key}: {value}\n" for key, value in top.items())
     profile = {
@@ -153,7 +163,11 @@ def defaults_yaml(model: str = HUB_MODEL, dtype: str = "bf16", size: int = 32, p
     }
     text += "models:\n  sdxl:\n" + "".join(f"    {key}: {value}\n" for key, value in profile.items())
     text += "    arguments:\n      num_inference_steps: 2\n      guidance_scale: 6.0\n"
-    return text + textwrap.indent(textwrap.dedent(profiles).strip() + "\n", "  ") if profiles.strip() else text
+    if profiles.strip():
+        text += textwrap.indent(textwrap.dedent(profiles).strip() + "\n", "  ")
+    if adapters:  # last, so the lines above stay where tests expect them
+        text += "adapters:\n" + "".join(f"  {repo}: {commit}\n" for repo, commit in adapters.items())
+    return text
 
 
 def make_project(root: Path, settings: dict[str, str] | None = None, defaults: str | None = None) -> Path:
@@ -178,8 +192,12 @@ class Result:
     err: str
 
 
-def run_figures(project: Path, *args: str, model: Path | None = None, device: str = "cpu") -> Result:
-    """``settings-guide figures --root PROJECT [--model MODEL] --device cpu ARGS`` in this process."""
+# bench/gpu_check.sh runs these tests with the figure run on CUDA; everywhere else they run on the CPU.
+TEST_DEVICE = os.environ.get("SETTINGS_GUIDE_TEST_DEVICE", "cpu")
+
+
+def run_figures(project: Path, *args: str, model: Path | None = None, device: str = TEST_DEVICE) -> Result:
+    """``settings-guide figures --root PROJECT [--model MODEL] --device DEVICE ARGS`` in this process."""
     from settings_guide.cli import main
 
     argv = ["figures", "--root", str(project), *(["--model", str(model)] if model else []), "--device", device, *args]

@@ -14,7 +14,7 @@ import pytest
 from settings_guide.figures.make import BuildOptions, plan_project
 from settings_guide.site.pages import ProjectPaths, generate_site
 
-from .conftest import defaults_yaml, make_project, manifest, run_figures, setting_yaml
+from .conftest import declared_adapters, defaults_yaml, make_project, manifest, run_figures, setting_yaml
 from .tiny_adapters import ADAPTER_REPOS, IP_ADAPTER_SUBFOLDER, IP_ADAPTER_WEIGHT, LORA_WEIGHT
 from .tiny_models import copy_snapshot, snapshot_folder
 
@@ -109,7 +109,9 @@ def module_cache(tiny_hub_cache, tmp_path_factory):
 def made(module_cache, tmp_path_factory):
     """Every kind of comparison, made once: (project, the run's result)."""
     project = make_project(
-        tmp_path_factory.mktemp("recipes") / "p", SETTINGS, defaults_yaml(dtype="fp32", profiles=REFINER_PROFILE)
+        tmp_path_factory.mktemp("recipes") / "p",
+        SETTINGS,
+        defaults_yaml(dtype="fp32", profiles=REFINER_PROFILE, adapters=declared_adapters()),
     )
     return project, run_figures(project)
 
@@ -266,12 +268,15 @@ def test_changing_an_adapters_revision_makes_only_its_images_stale(made, module_
     project, _ = made
     new_commit = "d" * 40
     copy_snapshot(module_cache, LORA_ID, LORA_COMMIT, new_commit)
-    setting = project / "settings" / "lora.yml"
-    setting.write_text(setting.read_text().replace(LORA_COMMIT, new_commit))
+    # The new commit in the setting, and declared by a maintainer in figures/defaults.yml.
+    changed = [project / "settings" / "lora.yml", project / "figures" / "defaults.yml"]
+    for path in changed:
+        path.write_text(path.read_text().replace(LORA_COMMIT, new_commit))
     try:
         planned = plan_project(BuildOptions(root=project), "fp32")
     finally:  # this module shares its cache and project: put both back
-        setting.write_text(setting.read_text().replace(new_commit, LORA_COMMIT))
+        for path in changed:
+            path.write_text(path.read_text().replace(new_commit, LORA_COMMIT))
         snapshot_folder(module_cache, LORA_ID, LORA_COMMIT)  # `main` points at the pinned commit again
 
     stale = sorted(state.job.file for state in planned.states if state.state != "fresh")
@@ -289,7 +294,7 @@ def comparison_html(project: Path, slug: str) -> str:
 
 def test_an_unpinned_adapter_is_refused_at_its_line_and_pin_writes_its_commit(module_cache, tmp_path):
     lora = re.sub(rf"\n *revision: {LORA_COMMIT}", "", SETTINGS["lora"])
-    project = make_project(tmp_path / "p", {"lora": lora}, defaults_yaml(dtype="fp32"))
+    project = make_project(tmp_path / "p", {"lora": lora}, defaults_yaml(dtype="fp32", adapters=declared_adapters()))
 
     refused = run_figures(project, "--dry-run")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from PIL import Image
 
@@ -17,6 +18,10 @@ def test_a_run_writes_images_and_a_traceable_manifest(figure_project, tiny_model
 
     assert result.code == 0, result.err
     assert "generated 5, cached 0, failed 0" in result.out
+    # Not a terminal (as in a CI log): a line per image as it is done, not a bar shown only at the end.
+    progress = [line for line in result.err.splitlines() if line.startswith("[")]
+    assert result.err.startswith("making 5 images\n") and len(progress) == 5
+    assert re.fullmatch(r"\[1/5\] (seeds|steps)/\S+\.webp \d+\.\d s", progress[0]) and progress[-1].startswith("[5/5] ")
     made = images(figure_project)
     assert sorted(made) == [
         "seeds/seed-1.webp",

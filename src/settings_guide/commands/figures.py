@@ -6,6 +6,7 @@ there is one. ``scripts/build_figures.py`` (``make figures``) calls this same co
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -35,6 +36,12 @@ def register(commands) -> None:
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="only the K-th of N equal parts (K from 1)")
     parser.add_argument("--force", action="store_true", help="make the selected images again even if fresh")
     parser.add_argument(
+        "--stale-on-upgrade",
+        action="store_true",
+        help="count images made with other diffusers, transformers or torch versions than the installed ones as "
+        "stale (default: a warning per model, and they stay fresh)",
+    )
+    parser.add_argument(
         "--offload",
         choices=("auto", "none", "model", "sequential"),
         default="auto",
@@ -50,6 +57,12 @@ def register(commands) -> None:
         "--pin",
         action="store_true",
         help="write the current commit of every Hub model named without one into its YAML file (needs Hub access)",
+    )
+    mode.add_argument(
+        "--new-repositories",
+        metavar="BASE",
+        help="name the Hub repositories figures/defaults.yml declares that its copy at git commit BASE does not "
+        "(a pull request's check: a maintainer reviews each one); a notice, never a failure",
     )
     mode.add_argument(
         "--merge",
@@ -82,6 +95,7 @@ def _shard(text: str) -> tuple[int, int]:
 def run(args) -> int:
     from ..errors import FigureError, ProblemsFound
     from ..figures.layout import looks_like_path
+    from ..figures.machine import planning_device
     from ..figures.make import BuildOptions, plan_dtype, plan_project, unchanged_comparisons
 
     model = args.model
@@ -97,15 +111,18 @@ def run(args) -> int:
         shard=args.shard,
         force=args.force,
         offload=args.offload,
+        stale_on_upgrade=args.stale_on_upgrade,
     )
     try:
         if args.merge:
             return _merge(options, args.merge)
         if args.pin:
             return _pin(options)
+        if args.new_repositories:
+            return _new_repositories(options, args.new_repositories)
         if not (args.dry_run or args.check):
             return _make(options)
-        planned = plan_project(options, plan_dtype(options, args.device))
+        planned = plan_project(options, plan_dtype(options, planning_device(args.device)))
         unchanged = unchanged_comparisons(planned)
     except FigureError as error:
         for line in str(error).splitlines():
@@ -125,7 +142,9 @@ def _report_plan(planned, unchanged: list[str], args) -> int:
 
     for line in plan_lines(planned, only_pending=args.check):
         print(line)
-    for line in model_lines(planned.states, planned.entries, args.offload):
+    for line in model_lines(planned.states, planned.entries, args.offload, planned.profiles):
+        print(line)
+    for line in planned.versions.lines(stale=args.stale_on_upgrade) if planned.versions else ():
         print(line)
     print(counts(planned.states, planned.sweep_states))
     for line in unchanged:  # a comparison that shows nothing must not be published
@@ -154,11 +173,12 @@ def _make(options) -> int:
         report_problems(report.refused)
     for file, message in report.failed:
         print(f"failed: {file}: {message}", file=sys.stderr)
-    for model in report.unavailable:
+    for model in report.unavailable:  # a model, or an adapter ("LoRA"), that could not be had
         images = f"{model.images} image{'s' if model.images != 1 else ''}"
         adapter = f" with adapter {model.adapter}" if model.adapter else ""
         print(
-            f"error: model {model.model} (revision {model.revision}){adapter}, {images} not made: {model.reason}",
+            f"error: {model.what} {model.model} (revision {model.revision}){adapter}, {images} not made: "
+            f"{model.reason}",
             file=sys.stderr,
         )
     if not report.attempted:  # every model it needed is out of reach: the lines above say why
@@ -191,6 +211,28 @@ def _pin(options) -> int:
     return 1 if report.failed else 0
 
 
+def _new_repositories(options, base: str) -> int:
+    """``--new-repositories BASE``: one line naming what a reviewer must look at; on GitHub Actions also a warning
+    at each one's line. Exits 0 either way: CODEOWNERS makes the change a maintainer's review already."""
+    from ..figures.layout import DEFAULTS_NAME
+    from ..figures.profiles import load_defaults
+    from ..figures.repositories import declared_since
+
+    defaults = load_defaults(options.figures_dir / DEFAULTS_NAME)
+    new = declared_since(defaults, options.root, base)
+    if not new:
+        print(f"this pull request declares no new Hub repositories (compared with {base})")
+        return 0
+    print(
+        f"this pull request declares new Hub repositories: {', '.join(new)} — "
+        "a maintainer must review them before merging"
+    )
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for notice in new.values():
+            print(notice.github_annotation("warning"))
+    return 0
+
+
 def _merge(options, folders) -> int:
     from ..figures.make import merge_shards
 
@@ -204,14 +246,24 @@ def _merge(options, folders) -> int:
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr (images made, the one just done, seconds per image), shown once a run starts."""
+    """A rich progress bar on stderr (images made, the one just done, seconds per image), shown once a run starts.
+
+    Where stderr is no terminal (a CI log), a bar would reach the log only when the run ends: there each
+    image gets a line of its own as it is done instead.
+    """
 
     def __enter__(self):
         self._progress = None
+        self._lines = not sys.stderr.isatty()
+        self._done, self._total = 0, 0
         self._seconds: list[float] = []
         return self
 
     def start(self, total: int) -> None:
+        self._total = total
+        if self._lines:
+            print(f"making {total} image{'s' if total != 1 else ''}", file=sys.stderr, flush=True)
+            return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -228,8 +280,13 @@ class _ProgressBar:
         self._task = self._progress.add_task("figures", total=total, rate="")
 
     def done(self, outcome) -> None:
+        self._done += 1
         if outcome.ok:
             self._seconds.append(outcome.seconds)
+        if self._lines:
+            result = f"{outcome.seconds:.1f} s" if outcome.ok else "failed"
+            print(f"[{self._done}/{self._total}] {outcome.job.file} {result}", file=sys.stderr, flush=True)
+            return
         rate = f"{sum(self._seconds) / len(self._seconds):.2f} s/image" if self._seconds else ""
         self._progress.update(self._task, advance=1, rate=rate, description=outcome.job.file)
 

@@ -40,15 +40,17 @@ def run(args) -> int:
 
 
 def _check_figure_plan(loaded, defaults_path: Path) -> str:
-    """The comparisons against figures/defaults.yml: known model profiles, every Hub model pinned. No torch."""
+    """The comparisons against figures/defaults.yml: known model profiles, every Hub model pinned and declared
+    there. No torch."""
     from ..errors import ProblemsFound
     from ..figures.profiles import load_defaults, unpinned_models
+    from ..figures.repositories import undeclared_problems
     from ..figures.spec import all_specs
 
     if not defaults_path.is_file():
         return ""
     defaults = load_defaults(defaults_path)
-    problems = [item.problem() for item in unpinned_models(loaded, defaults)]
+    problems = [item.problem() for item in unpinned_models(loaded, defaults)] + undeclared_problems(loaded, defaults)
     try:
         all_specs(loaded, defaults)
     except ProblemsFound as found:

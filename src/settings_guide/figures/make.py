@@ -22,10 +22,12 @@ from ..settings.rules import slugify
 from .layout import DEFAULTS_NAME, IMAGE_SUFFIXES, MANIFEST_NAME, figure_images
 from .manifest import entry_files, file_sha256, has_image, read_manifest, read_sweeps, write_manifest
 from .no_effect import unchanged_values
-from .plan import FigureJob, ModelResolver, Plan, plan_figures
+from .plan import FigureJob, ModelResolver, Plan, adapter_key, plan_figures
 from .profiles import load_defaults, unpinned_models
+from .repositories import undeclared_problems
 from .spec import Overrides, all_specs
 from .state import JobState, SweepState, job_state, sweep_state
+from .versions import VersionReport, changed_libraries, describe_upgrade, installed_versions, version_report
 
 LOCK_NAME = ".lock"
 
@@ -41,6 +43,7 @@ class BuildOptions:
     shard: tuple[int, int] | None = None
     force: bool = False
     offload: str = "auto"  # none | model | sequential | auto (see figures/memory.py)
+    stale_on_upgrade: bool = False  # images made with other diffusers/transformers/torch versions count as stale
 
     @property
     def figures_dir(self) -> Path:
@@ -59,6 +62,8 @@ class Planned:
     sweeps: dict[str, dict] = field(default_factory=dict)  # the manifest's sweep records, by sweep id
     sweep_states: list[SweepState] = field(default_factory=list)
     unplanned_sweeps: list[str] = field(default_factory=list)  # records of sweeps no setting asks for now
+    versions: VersionReport | None = None  # current images made with other library versions than installed
+    profiles: dict = field(default_factory=dict)  # figures/defaults.yml's model profiles, by name (for estimates)
 
     @property
     def todo(self) -> list[JobState]:
@@ -101,9 +106,9 @@ def pin_project(options: BuildOptions) -> PinReport:
 def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = True) -> Planned:
     """Load settings and defaults, plan every image, and compare with the manifest. No torch."""
     loaded, defaults = load_project(options)
-    unpinned = unpinned_models(loaded, defaults)
-    if unpinned:
-        raise ProblemsFound([item.problem() for item in unpinned])
+    problems = [item.problem() for item in unpinned_models(loaded, defaults)] + undeclared_problems(loaded, defaults)
+    if problems:
+        raise ProblemsFound(problems)
     width, height = options.size or (None, None)
     overrides = Overrides(model=options.model, width=width, height=height, dtype=dtype)
     full = plan_figures(all_specs(loaded, defaults, overrides), ModelResolver(options.root))
@@ -118,9 +123,9 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
                 )
         selected = full.only(set(options.only))
     entries = read_manifest(options.figures_dir)
-    states = needed_stages(
-        [job_state(job, entries.get(job.file), options.figures_dir, verify_bytes) for job in selected.jobs]
-    )
+    states = [job_state(job, entries.get(job.file), options.figures_dir, verify_bytes) for job in selected.jobs]
+    states, versions = upgraded_states(states, entries, options.stale_on_upgrade)
+    states = needed_stages(states)
     if options.shard:
         pending = frozenset(s.job.key for s in states if options.force or s.state != "fresh")
         selected = selected.shard(*options.shard, pending=pending)
@@ -141,7 +146,30 @@ def plan_project(options: BuildOptions, dtype: str | None, verify_bytes: bool = 
         sweeps,
         sweep_states,
         sorted(set(sweeps) - swept),
+        versions,
+        dict(defaults.values.models),
     )
+
+
+def upgraded_states(states: list[JobState], entries: dict[str, dict], stale: bool):
+    """The report of current images made with other library versions than installed; with ``stale``, they
+    become stale (a run makes them again). A library not installed here is not compared."""
+    installed = installed_versions()
+    drifted = {
+        id(s.job): changes
+        for s in states
+        if s.state == "fresh" and (changes := changed_libraries(entries.get(s.job.file), installed))
+    }
+    report = version_report(  # each model named as plans name it (summary.model_name)
+        [(s.job.spec.label or s.job.source.model, drifted[id(s.job)]) for s in states if id(s.job) in drifted],
+        installed,
+    )
+    if stale:
+        states = [
+            JobState(s.job, "stale", describe_upgrade(drifted[id(s.job)])) if id(s.job) in drifted else s
+            for s in states
+        ]
+    return states, report
 
 
 def needed_stages(states: list[JobState]) -> list[JobState]:
@@ -214,13 +242,14 @@ def measure_sweeps(planned: Planned, figures_dir: Path) -> int:
 
 @dataclass(frozen=True)
 class ModelFailure:
-    """A model that could not be fetched or loaded: every image of it is left unmade."""
+    """A model (or an adapter) that could not be fetched or loaded: every image that loads it is left unmade."""
 
     model: str
     revision: str
     adapter: str | None  # the adapter loaded with it, when that is what failed to load
     images: int
     reason: str
+    what: str = "model"  # or an adapter kind's label ("LoRA") when its repository could not be fetched
 
 
 @dataclass
@@ -300,9 +329,10 @@ def build_figures(options: BuildOptions, progress: Progress | None = None) -> Ru
         )
     # 2. A call diffusers would refuse costs only its own setting's images, reported at its line.
     refused = Refused.of(checks.pipeline_call_problems([state.job for state in planned.states]))
-    # 3. Fetch every model first: one that cannot be had costs only its own images.
+    # 3. Fetch every model and adapter first: one that cannot be had costs only the images that load it.
     wanted = [state.job for state in planned.todo if state.job not in refused]
     folders, unavailable = pipelines.fetch_models(wanted)
+    adapters = pipelines.fetch_adapters([job for job in wanted if job.source.key in folders])
     refused |= Refused.of(
         checks.ignored_argument_problems([job for job in wanted if job.source.key in folders], folders)
     )
@@ -319,19 +349,31 @@ def build_figures(options: BuildOptions, progress: Progress | None = None) -> Ru
             fetched, failed = pipelines.fetch_models(missing)
             folders.update(fetched)
             unavailable.update(failed)
+            unseen = [
+                job for job in todo if job.source.key in folders and adapter_key(job.spec.adapter) not in adapters
+            ]
+            adapters.update(pipelines.fetch_adapters(unseen))
             report.removed = tidy(planned, options.figures_dir)
             if report.removed:
                 write_manifest(options.figures_dir, planned.entries, planned.sweeps)
-            made = [job for job in todo if job.source.key in folders]
+            made = [
+                job for job in todo if job.source.key in folders and not adapters.get(adapter_key(job.spec.adapter))
+            ]
             not_loaded = _generate(report, made, planned, folders, options, progress)
             report.measured = measure_sweeps(planned, options.figures_dir)
         finally:
             lock.release()
     else:
         not_loaded, report.attempted = [], False
-    # 5. What could not be made, per cause: a model not fetched, a model (or its adapter) not loaded, a refused call.
+    # 5. What could not be made, per cause: a model or an adapter not fetched, a model (or its adapter) not loaded,
+    #    a refused call.
     not_fetched = [job for job in todo if job.source.key in unavailable]
-    report.unavailable = _unavailable(not_fetched, lambda job: unavailable[job.source.key]) + not_loaded
+    no_adapter = [job for job in todo if job.source.key in folders and adapters.get(adapter_key(job.spec.adapter))]
+    report.unavailable = (
+        _unavailable(not_fetched, lambda job: unavailable[job.source.key])
+        + _adapters_unavailable(no_adapter, adapters)
+        + not_loaded
+    )
     report.refused_images = sum(1 for state in planned.todo if state.job in refused)
     report.cached = len(planned.states) - len(planned.todo)
     report.seconds = time.perf_counter() - started
@@ -375,6 +417,19 @@ def _unavailable(jobs: list[FigureJob], reason: Callable[[FigureJob], str]) -> l
     ]
 
 
+def _adapters_unavailable(jobs: list[FigureJob], reasons: dict[str, str | None]) -> list[ModelFailure]:
+    """One entry per adapter whose repository could not be fetched, counting only the images that load it."""
+    counted: dict[str, list[FigureJob]] = {}
+    for job in jobs:
+        counted.setdefault(adapter_key(job.spec.adapter), []).append(job)
+    failures = []
+    for key, members in counted.items():
+        adapter = members[0].spec.adapter
+        label = kinds.get(adapter.kind).label
+        failures.append(ModelFailure(adapter.model, adapter.revision, None, len(members), reasons[key], label))
+    return failures
+
+
 def unchanged_comparisons(planned: Planned) -> list[str]:
     """A line per set of compared values whose current images are identical, at the file and line of the value."""
     # A batch-size measurement shows the same first image at every batch size on purpose.
@@ -414,15 +469,22 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> MergeReport:
     lock = figures_lock(options.figures_dir)
     try:
         planned = plan_project(options, dtype)
-        merged = 0
-        for state in planned.todo:
+        merged = remade = 0  # remade: current images adopted again, made with other library versions
+        # The site-only install cannot compare versions: with --stale-on-upgrade, a current image a shard made
+        # again (with the runner's newer libraries) is adopted when the shard's entry records other versions.
+        upgraded = [state for state in planned.states if state.state == "fresh"] if options.stale_on_upgrade else []
+        for state in [*planned.todo, *upgraded]:
             job = state.job
             for folder, entries in shard_entries:
                 entry = entries.get(job.file)
                 image = folder / job.file
+                current = planned.entries.get(job.file) or {}
+                if state.state == "fresh" and (not entry or entry.get("versions") == current.get("versions")):
+                    continue
                 if entry and entry.get("key") == job.key and not has_image(entry):  # a labelled NaN or black result
                     planned.entries[job.file] = entry
                     merged += 1
+                    remade += state.state == "fresh"
                     break
                 if entry and entry.get("key") == job.key and image.is_file() and file_sha256(image) == entry["sha256"]:
                     for extra in entry_files(entry)[1:]:
@@ -430,6 +492,7 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> MergeReport:
                     write_bytes_atomic(options.figures_dir / job.file, image.read_bytes())
                     planned.entries[job.file] = entry
                     merged += 1
+                    remade += state.state == "fresh"
                     break
         # A shard measures the sweeps of the settings it made; adopt each record that matches this plan.
         adopted = 0
@@ -443,4 +506,5 @@ def merge_shards(options: BuildOptions, folders: list[Path]) -> MergeReport:
         write_manifest(options.figures_dir, planned.entries, planned.sweeps)
     finally:
         lock.release()
-    return MergeReport(merged, len(folders), len(planned.todo) - merged, adopted, len(planned.sweeps_todo), removed)
+    left = len(planned.todo) - (merged - remade)
+    return MergeReport(merged, len(folders), left, adopted, len(planned.sweeps_todo), removed)

@@ -75,13 +75,15 @@ class ImageEntry(TypedDict, total=False):
     device: str
     offload: str
     versions: dict[str, str]
+    threads: int  # a CPU run's torch.get_num_threads(): not part of the key
     profile: str
     label: str
     width: int | None
     height: int | None
     sha256: str | None  # None: a shown failure, no file
     variants: list[FileRecord]
-    result: Literal["nan", "black"]  # a precision that broke the image: recorded and shown, no file
+    # A precision that broke the image, or a batch too large for the device: recorded and shown, no file.
+    result: Literal["nan", "black", "out-of-memory"]
     message: str
     # What kinds add.
     first_stage: FirstStage
@@ -136,8 +138,10 @@ class _Manifest(TypedDict, total=False):
 _MANIFEST = TypeAdapter(_Manifest)
 
 
-# Results a precision comparison records instead of an image (see figures/run/precision.py): shown, labelled.
-SHOWN_FAILURES = ("nan", "black")
+# Results recorded instead of an image, shown and labelled: a precision comparison's (figures/run/precision.py)
+# and a batch size's that ran out of memory (kinds/batch_size.py).
+OUT_OF_MEMORY = "out-of-memory"
+SHOWN_FAILURES = ("nan", "black", OUT_OF_MEMORY)
 
 
 def has_image(entry: dict) -> bool:

@@ -1,7 +1,8 @@
 """``settings-guide figures --pin``: write each unpinned Hub model's current commit into its YAML file.
 
 Edits the text in place (comments and layout stay as they are) and writes each file atomically.
-The commit comes from the Hub (``model_info``), or, with ``HF_HUB_OFFLINE=1``, from the local
+The commit comes from figures/defaults.yml where it declares one for that repository (the commit a
+maintainer reviewed), else from the Hub (``model_info``), or, with ``HF_HUB_OFFLINE=1``, from the local
 Hugging Face cache's ``refs/`` (what the Hub client itself would use offline). No torch.
 """
 
@@ -49,7 +50,7 @@ def pin_models(unpinned: list[Unpinned], root: Path) -> tuple[list[str], list[st
     edits: dict[str, list[tuple[Unpinned, str]]] = {}
     for item in unpinned:
         try:
-            commit = resolve_commit(item.model, item.revision)
+            commit = item.declared or resolve_commit(item.model, item.revision)
         except FigureError as error:
             failed.append(f"cannot pin {error}")
             continue

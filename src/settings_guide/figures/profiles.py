@@ -11,10 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import Problem, ProblemsFound, did_you_mean
-from ..settings.model import ArgumentValue, HttpsUrl, Identifier, LoadedSetting, LongText, Seed, ShortText, Slug, Text
+from ..settings.model import (
+    ArgumentValue,
+    HttpsUrl,
+    HubId,
+    Identifier,
+    LoadedSetting,
+    LongText,
+    Seed,
+    ShortText,
+    Slug,
+    Text,
+)
 from ..settings.positions import display_path, problem_in_document
 from ..settings.yaml_reader import PlainScalar, YamlReadError, read_yaml
 from .layout import looks_like_path
@@ -51,8 +62,43 @@ COMMIT = re.compile(r"[0-9a-f]{40}")
 PIN_HINT = "run `settings-guide figures --pin` on a machine with Hub access to write its current commit here"
 
 
+def _reviewed_commit(value: str) -> str:
+    if not COMMIT.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a commit: declare the 40-character commit you reviewed (the repository's Hub page, "
+            "Files and versions, History), since a branch can change after the review"
+        )
+    return value
+
+
+ReviewedCommit = Annotated[Text, AfterValidator(_reviewed_commit)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Amount = Annotated[float, Field(gt=0, le=10_000)]
+
+
+class PublishedCost(_Strict):
+    """What a model costs by public figures, for ``--dry-run`` until a run records its own seconds."""
+
+    # At the profile's native width x height, one image, in its dtype, on `gpu`; none where no public
+    # figure was found: --dry-run then says "no estimate" until a run records seconds.
+    seconds_per_step: Amount | None = None
+    gpu: ShortText | None = None  # the GPU that figure was measured on, e.g. "H100"
+    speed_source: HttpsUrl | None = None
+    download_gb: Amount  # GB (10^9 bytes) of the safetensors files a run downloads (no variants)
+    stored_dtype: Literal[DTYPES]  # type: ignore[valid-type]  # what those files hold: loaded sizes scale from it
+    largest_gb: Amount  # its largest component's files: what model offload keeps on the GPU at a time
+    files_source: HttpsUrl  # the Hub repository's file list
+
+    @model_validator(mode="after")
+    def _speed_has_its_source(self):
+        if self.seconds_per_step is not None and (self.gpu is None or self.speed_source is None):
+            raise ValueError("`seconds_per_step` needs the `gpu` it was measured on and its `speed_source`")
+        return self
 
 
 class ModelProfile(_Strict):
@@ -68,6 +114,7 @@ class ModelProfile(_Strict):
     negative_prompt: bool = True  # whether its base call takes the shared negative prompt
     arguments: dict[Identifier, ArgumentValue] = Field(default_factory=dict)
     source: HttpsUrl | None = None  # where its base arguments come from (the model card)
+    published: PublishedCost | None = None  # without one, --dry-run has no estimate until a run records seconds
 
 
 class FigureDefaults(_Strict):
@@ -80,6 +127,9 @@ class FigureDefaults(_Strict):
     seed: Seed
     format: Literal["webp"] = "webp"
     quality: Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=1, le=100)] = 80
+    # Every Hub repository a setting's `adapter:` may load, at the commit a maintainer reviewed
+    # (figures/repositories.py checks the settings against it).
+    adapters: dict[HubId, ReviewedCommit] = Field(default_factory=dict)
 
     @property
     def default(self) -> ModelProfile:
@@ -150,6 +200,9 @@ def _defaults_problem(shown: str, document, detail: dict) -> Problem:
             message += "; a model's settings now live in a named profile under `models:` (see the file's comments)"
     elif detail["type"] == "missing":
         message = "this field is required"
+    elif loc[-1:] == ("[key]",):  # a mapping's key (an adapter repository's id), not one of its values
+        loc, message = loc[:-1], f"{loc[-2]!r} is not a Hub repository id: write it as owner/name"
+        return problem_in_document(shown, document, loc, message, prefer_key=True)
     return problem_in_document(shown, document, loc, message, prefer_key=detail["type"] == "extra_forbidden")
 
 
@@ -162,6 +215,7 @@ class Unpinned:
     model_loc: tuple  # the `model:` line, after which `--pin` writes a missing revision
     model: str
     revision: str | None  # None: the file gives none (the Hub's "main" is used)
+    declared: str | None = None  # the commit figures/defaults.yml declares for it: `--pin` writes that one
 
     def problem(self) -> Problem:
         given = f"`revision: {self.revision}` is a branch or tag" if self.revision else "it has no `revision`"
@@ -194,11 +248,13 @@ def unpinned_models(loaded: list[LoadedSetting], defaults: LoadedDefaults) -> li
                     ("comparison", "adapter", "model"),
                     adapter.model,
                     adapter.revision,
+                    d.adapters.get(adapter.model),
                 )
             )
         if comparison is None or comparison.models or comparison.model in (None, d.default.model):
             continue
         if not looks_like_path(comparison.model) and not COMMIT.fullmatch(comparison.revision or ""):
+            profile_commits = [p.revision for p in d.models.values() if p.model == comparison.model]
             found.append(
                 Unpinned(
                     item,
@@ -206,6 +262,7 @@ def unpinned_models(loaded: list[LoadedSetting], defaults: LoadedDefaults) -> li
                     ("comparison", "model"),
                     comparison.model,
                     comparison.revision,
+                    next((commit for commit in profile_commits if COMMIT.fullmatch(commit)), None),
                 )
             )
     return found

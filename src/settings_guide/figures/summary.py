@@ -3,16 +3,18 @@ with what is left to make, its denoising steps and the time that should take. Pu
 
 from __future__ import annotations
 
-import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .estimate import Estimate, duration, estimates, memory_needed, published_size
 from .layout import hub_cache_folder
 from .memory import model_size
 from .state import JobState, SweepState
 
 if TYPE_CHECKING:
     from .make import Planned
+    from .profiles import ModelProfile
 
 
 def plan_lines(planned: Planned, only_pending: bool = False) -> list[str]:
@@ -38,50 +40,74 @@ def model_name(job) -> str:
     return job.spec.label or job.source.model
 
 
-def model_lines(states: list[JobState], entries: dict[str, dict] | None = None, offload: str = "auto") -> list[str]:
+def model_lines(
+    states: list[JobState],
+    entries: dict[str, dict] | None = None,
+    offload: str = "auto",
+    profiles: dict[str, ModelProfile] | None = None,
+) -> list[str]:
     """Per model, in run order: its images, how many to make, their denoising steps, the time they should take
-    (from the seconds per step the manifest recorded for that model on each kind of device) and its size."""
+    (from the seconds per step the manifest recorded for it, else its profile's published figure), its download
+    and the GPU memory it needs; then a line with the totals."""
     by_model: dict[tuple, list[JobState]] = {}
     for state in states:
         source = state.job.source
         by_model.setdefault((model_name(state.job), source.model, source.revision), []).append(state)
-    lines = []
+    lines, total = [], _Total()
     for (name, model, revision), members in by_model.items():
+        job = members[0].job
+        profile = (profiles or {}).get(job.spec.profile or "")
+        profile = profile if profile is not None and profile.model == model else None  # --model replaced it
         todo = [s for s in members if s.state != "fresh"]
         steps = sum(s.job.steps for s in todo)
         pinned = revision[:12] if not revision.startswith("local:") else "local folder"
         line = f"{name} ({model} @ {pinned}): {len(members)} images, {len(todo)} to make"
         if todo:
-            rates = seconds_per_step(entries or {}, model)
-            estimate = "; ".join(
-                f"about {_duration(rate * steps)} on {device} ({rate:.2f} s per step recorded)"
-                for device, rate in rates.items()
+            found = estimates([s.job for s in todo], entries or {}, model, profile)
+            line += f", {steps:.0f} denoising steps, " + (
+                "; ".join(e.text() for e in found) or "no estimate (no seconds recorded or published for it yet)"
             )
-            line += f", {steps:.0f} denoising steps, " + (estimate or "no estimate (no seconds recorded for it yet)")
-        size = _size_on_disk(members[0].job)
+            total.add(name, len(todo), steps, found)
+        on_disk = _size_on_disk(job)
+        if on_disk is None and todo and profile is not None and profile.published is not None:
+            line += f"; download {profile.published.download_gb:g} GB (published)"
+            total.download += profile.published.download_gb
+        size = on_disk or published_size(profile, job.spec.dtype)
         if size is not None:
-            line += f"; weights {size.gib()} in {members[0].job.spec.dtype}, offload {offload}"
+            line += f"; weights {size.gib()} in {job.spec.dtype}, offload {offload}; {memory_needed(size)}"
+            line += "" if on_disk is not None else " (from the published sizes)"
         lines.append(line)
-    return lines
+    return lines + ([total.line()] if total.images else [])
 
 
-def seconds_per_step(entries: dict[str, dict], model: str) -> dict[str, float]:
-    """The median seconds per denoising step the manifest recorded for ``model``, by device."""
-    rates: dict[str, list[float]] = {}
-    for entry in entries.values():
-        call, seconds = entry.get("call") or {}, entry.get("seconds")
-        steps = call.get("num_inference_steps")
-        if entry.get("model") != model or not isinstance(seconds, (int, float)) or not isinstance(steps, int):
-            continue
-        effective = max(1.0, steps * float(call.get("strength", 1.0)))
-        rates.setdefault(str(entry.get("device")), []).append(seconds / effective)
-    return {device: statistics.median(values) for device, values in rates.items()}
+@dataclass
+class _Total:
+    """The sums over models for the last line of ``model_lines``."""
 
+    images: int = 0
+    steps: float = 0.0
+    seconds: float = 0.0
+    download: float = 0.0
+    bases: set = field(default_factory=set)
+    without: list = field(default_factory=list)  # models with no estimate
 
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+    def add(self, name: str, images: int, steps: float, found: list[Estimate]) -> None:
+        self.images, self.steps = self.images + images, self.steps + steps
+        if not found:
+            self.without.append(name)
+            return
+        # A GPU's figure where there is one: the run that pays is the GPU runner's.
+        chosen = next((e for e in found if e.where != "CPU"), found[0])
+        self.seconds += chosen.seconds
+        self.bases.add("published" if chosen.published else "recorded")
+
+    def line(self) -> str:
+        text = f"total: {self.images} images to make, {self.steps:.0f} denoising steps"
+        if self.bases:
+            text += f", about {duration(self.seconds)} ({' and '.join(sorted(self.bases))} figures)"
+        if self.without:
+            text += f", not counting {', '.join(self.without)} (no estimate)"
+        return text + (f"; download {self.download:.0f} GB" if self.download else "")
 
 
 def _size_on_disk(job):

@@ -12,6 +12,7 @@ from .. import kinds
 from ..errors import did_you_mean
 from ..markdown_safety import unsafe_markdown
 from .positions import problem_in_document
+from .weights import weight_file_problem
 from .yaml_reader import PlainScalar
 
 # Display titles in the order the index shows them. Adding a category is one line here.
@@ -255,7 +256,24 @@ ModelEntry = Annotated[ComparisonModel, BeforeValidator(_profile_name), _Profile
 
 
 HubId = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=96)]
-FileName = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(safetensors|bin)$", max_length=120)]
+
+
+def _safetensors_file(name: str) -> str:
+    problem = weight_file_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+_FILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+# Any file name gets past the pattern so that a pickled one is refused with the reason (settings/weights.py);
+# editors are shown the one suffix the run loads.
+FileName = Annotated[
+    Text,
+    Field(pattern=_FILE_NAME, max_length=120),
+    AfterValidator(_safetensors_file),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*\.safetensors$", "maxLength": 120}),
+]
 Folder = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$", max_length=120)]
 ParameterName = Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)]
 
@@ -287,7 +305,7 @@ class _KindNames:
         return {"type": "string", "enum": list(kinds.names(self.field))}
 
 
-def KindName(field: kinds.Field):  # noqa: N802: used as a type, like the Annotated aliases above
+def KindName(field: kinds.Field):  # noqa: N802 (used as a type, like the Annotated aliases above)
     return Annotated[Text, AfterValidator(_known_kind(field)), _KindNames(field)]
 
 

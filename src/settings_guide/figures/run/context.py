@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ...atomic import write_bytes_atomic
 from .. import layout
+from ..manifest import OUT_OF_MEMORY
 from . import encode
 from .libraries import Libraries, np, torch
 
@@ -17,6 +18,7 @@ class RunContext(Libraries):
 
     layout = layout
     encode = encode
+    OUT_OF_MEMORY = OUT_OF_MEMORY  # the result a measurement records for a call the device had no memory for
 
     def __init__(self, figures_dir: Path, device: str, call_pipeline: Callable, first_stage_record: Callable):
         self.figures_dir, self.device = Path(figures_dir), device

@@ -22,7 +22,15 @@ from ..spec import TUPLE_ARGUMENTS
 from .checks import job_class
 from .context import RunContext, latents_bytes
 from .images import ImageRefused, encode_image, encode_variants, to_8bit
-from .libraries import call_parameters, device_name, free_memory, library_versions, pipeline_class, torch
+from .libraries import (
+    call_parameters,
+    device_name,
+    free_memory,
+    is_out_of_memory,
+    library_versions,
+    pipeline_class,
+    torch,
+)
 from .pipelines import ModelUnavailable, Pipelines, scheduler_swapped
 from .precision import shown_failure
 
@@ -159,10 +167,6 @@ def warm_up(pipe, arguments: dict[str, Any]) -> None:
         free_memory()
 
 
-def is_out_of_memory(error: BaseException) -> bool:
-    return isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower()
-
-
 def call_with_retries(call: Callable[[int, int], list], count: int, degrade: Callable[[], None]) -> list:
     """``call(start, n)`` for all ``count`` items; on out-of-memory, degrade once, halve the batch, retry."""
     results: list = []
@@ -204,6 +208,8 @@ def generate(
     pipelines = Pipelines(device, folders, offload)
     run = RunContext(figures_dir, device, call_pipeline, first_stage_record)
     run_facts = {"device": device_name(device), "versions": library_versions()}
+    if device == "cpu":  # the CPU's float sums depend on how the work is split: Reproduce sets the same count
+        run_facts["threads"] = torch.get_num_threads()
     try:
         for batch in batches(jobs):
             first = batch[0]
@@ -280,6 +286,20 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
             "revision": pipelines.resolved_revision(job.source),
             "offload": pipelines.offloaded.get(job.load_key, "none"),
         }
+        if pixels is None:  # a measurement's call that ran out of memory: its recorded result (no file)
+            entries[job.file] = image_entry(
+                job,
+                call=recorded,
+                run=facts,
+                seconds=seconds,
+                width=None,
+                height=None,
+                sha256=None,
+                batch_seeds=shared,
+                extra=extras,
+            )
+            outcomes.append(Outcome(job, True, seconds))
+            continue
         try:
             if flagged:
                 raise ImageRefused("the safety checker flagged it and blanked the image")

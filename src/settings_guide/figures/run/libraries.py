@@ -52,6 +52,14 @@ class Libraries:
     DTYPE_KEYWORD = DTYPE_KEYWORD
 
     @staticmethod
+    def is_out_of_memory(error: BaseException) -> bool:
+        return is_out_of_memory(error)
+
+    @staticmethod
+    def free_memory() -> None:
+        free_memory()
+
+    @staticmethod
     def family_of(cls) -> str | None:
         """A text-to-image pipeline class's family in diffusers' auto-pipeline tables (``stable-diffusion-xl``),
         the key of its image-to-image and ControlNet variants; None for a class outside them."""
@@ -104,6 +112,16 @@ def call_parameters(cls) -> set[str]:
     """Arguments ``cls.__call__`` names. Its ``**kwargs`` swallows (and ignores) anything, so it does not count."""
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     return {p.name for p in inspect.signature(cls.__call__).parameters.values() if p.kind in kinds} - {"self"}
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """CUDA's (and MPS's) out-of-memory error, or the CPU's: Python's MemoryError, torch's failed allocation."""
+    text = str(error).lower()
+    return (
+        isinstance(error, (torch.OutOfMemoryError, MemoryError))
+        or "out of memory" in text
+        or "can't allocate memory" in text  # torch's DefaultCPUAllocator, a plain RuntimeError
+    )
 
 
 def free_memory() -> None:

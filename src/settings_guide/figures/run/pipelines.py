@@ -1,5 +1,9 @@
-"""Models on the device: fetched from the Hub (or a local folder), loaded once each, with their adapter,
-and the pipeline classes derived from them with ``from_pipe``."""
+"""Models on the device: fetched from the Hub (or a local folder) with their adapters' files, loaded once each,
+with their adapter, and the pipeline classes derived from them with ``from_pipe``.
+
+Weights are read from safetensors files only (``use_safetensors=True`` everywhere, settings/weights.py says
+why): a model or adapter that has pickled weights only is refused when it is fetched, with the reason.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import huggingface_hub
 
 from ... import kinds
 from ...errors import first_line
+from ...settings.weights import CONVERT_HINT, SAFE_SUFFIX, is_pickled, weight_file_problem
 from ..memory import choose_offload, model_size
-from ..plan import FigureJob, ModelSource
+from ..plan import FigureJob, ModelSource, adapter_key
 from .checks import job_class
 from .libraries import DTYPE_KEYWORD, LIBRARIES, TORCH_DTYPES, diffusers, free_memory, pipeline_class, torch
 
@@ -28,22 +33,75 @@ def fetch_models(jobs: list[FigureJob]) -> tuple[dict[ModelKey, str], dict[Model
     folders: dict[ModelKey, str] = {}
     failures: dict[ModelKey, str] = {}
     for source in {job.source.key: job.source for job in jobs if job.needs_model}.values():
-        if source.local_path:
-            folders[source.key] = source.local_path
-            continue
         try:
-            folders[source.key] = diffusers.DiffusionPipeline.download(source.model, revision=source.revision)
+            # With use_safetensors, diffusers fetches no .bin and refuses a model that has pickled weights only.
+            folder = source.local_path or diffusers.DiffusionPipeline.download(
+                source.model, revision=source.revision, use_safetensors=True
+            )
         except Exception as error:  # the Hub client raises many kinds; all mean "cannot get it"
             failures[source.key] = fetch_failure(source, error)
+            continue
+        if pickled := pickled_only(Path(folder)):  # e.g. a cache or a local folder filled by another tool
+            shown = ", ".join(pickled[:3]) + (f" and {len(pickled) - 3} more" if len(pickled) > 3 else "")
+            failures[source.key] = pickled_weights(shown)
+        else:
+            folders[source.key] = folder
     return folders, failures
 
 
-def fetch_failure(source: ModelSource, error: BaseException) -> str:
-    """Why a Hub model could not be fetched, and what fixes it, in one line."""
-    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
+def fetch_adapters(jobs: list[FigureJob]) -> dict[str, str | None]:
+    """Download the files each job's adapter loads (its kind's ``hub_files``) at its pinned commit, before any
+    image is made; by ``adapter_key``: None for one that is in the Hugging Face cache now, else why it is not."""
+    outcome: dict[str, str | None] = {}
+    for job in jobs:
+        adapter = job.spec.adapter
+        if adapter is not None and adapter_key(adapter) not in outcome:
+            outcome[adapter_key(adapter)] = _fetch_adapter(adapter)
+    return outcome
+
+
+def _fetch_adapter(adapter) -> str | None:
+    for file in kinds.get(adapter.kind).hub_files(adapter):
+        if not file.endswith(".json") and (problem := weight_file_problem(file)):
+            return problem  # the schema refuses such a setting; a kind's own file list is held to it too
+        try:
+            huggingface_hub.hf_hub_download(adapter.model, file, revision=adapter.revision)
+        except Exception as error:  # as for models: every kind of error means "cannot get it"
+            return fetch_failure(adapter, error, file)
+    return None
+
+
+def pickled_only(folder: Path) -> list[str]:
+    """The pickled weight files of each part of a model folder (its root, ``unet/``, ...) that has no safetensors."""
+    found = []
+    for part in [folder, *sorted(path for path in folder.iterdir() if path.is_dir())]:
+        names = sorted(path.name for path in part.iterdir() if path.is_file())
+        if not any(name.endswith(SAFE_SUFFIX) for name in names):
+            found += [(part / name).relative_to(folder).as_posix() for name in names if is_pickled(name)]
+    return found
+
+
+def pickled_weights(where: str) -> str:
+    """Why a model whose weights are pickled only (``where``: its files) is not loaded, and what to do instead."""
+    return (
+        f"its weights are pickled only ({where}): loading them runs any code they hold, on the figures runner that "
+        f"holds HF_TOKEN, so the run loads {SAFE_SUFFIX} weights only; pin a revision that has them ({CONVERT_HINT})"
+    )
+
+
+def fetch_failure(source, error: BaseException, file: str | None = None) -> str:
+    """Why a Hub model or adapter (``source``: its ``model`` and ``revision``), or one ``file`` of it, could not be
+    fetched, and what fixes it, in one line."""
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        RemoteEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     cause = first_line(error).split(" (")[0]  # diffusers appends long advice in brackets
     page = f"https://huggingface.co/{source.model}"
+    held = f"{file} of it" if file else "it"
     if isinstance(error, GatedRepoError) or "gated" in cause.lower():
         return (
             f"it is gated: accept its licence at {page} with the Hub account whose token is in HF_TOKEN "
@@ -55,11 +113,15 @@ def fetch_failure(source: ModelSource, error: BaseException) -> str:
         )
     if isinstance(error, RepositoryNotFoundError):
         return f"the Hub has no such model, or it is private: check the id at {page}, or set HF_TOKEN"
+    if isinstance(error, RemoteEntryNotFoundError):
+        return f"its revision {source.revision} has no file {file}: check the setting's adapter against {page}"
     if huggingface_hub.constants.HF_HUB_OFFLINE:
         return (
-            "the Hub is switched off (HF_HUB_OFFLINE) and the Hugging Face cache does not hold it: "
+            f"the Hub is switched off (HF_HUB_OFFLINE) and the Hugging Face cache does not hold {held}: "
             "run where the Hub is reachable, or put it in HF_HUB_CACHE"
         )
+    if "`safetensors` weights" in cause:  # diffusers' words for a Hub model with pickled weights only
+        return pickled_weights(f"at revision {source.revision} on the Hub")
     return f"the Hugging Face Hub did not provide it ({cause}); a network error goes away on the next run"
 
 
@@ -107,7 +169,9 @@ class Pipelines:
         folder = self.folders[source.key]
         free = torch.cuda.mem_get_info()[0] if self.device == "cuda" else None
         mode, _ = choose_offload(self.offload, self.device, model_size(Path(folder), dtype), free)
-        pipe = pipeline_class(source.pipeline).from_pretrained(folder, **{DTYPE_KEYWORD: TORCH_DTYPES[dtype]})
+        pipe = pipeline_class(source.pipeline).from_pretrained(
+            folder, use_safetensors=True, **{DTYPE_KEYWORD: TORCH_DTYPES[dtype]}
+        )
         adapter = job.spec.adapter
         if adapter is not None:  # part of the load: another adapter (or none) loads the model afresh
             pipe = kinds.get(adapter.kind).load(pipe, adapter, TORCH_DTYPES[dtype], LIBRARIES)
