@@ -286,7 +286,21 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
             "revision": pipelines.resolved_revision(job.source),
             "offload": pipelines.offloaded.get(job.load_key, "none"),
         }
-        if pixels is None:  # a measurement's call that ran out of memory: its recorded result (no file)
+        # A result worth showing that has no image (a measurement's call out of memory, a precision that
+        # breaks the image) is recorded and labelled on the page, with no file.
+        without_file = extras if pixels is None else None
+        if pixels is not None:
+            try:
+                if flagged:
+                    raise ImageRefused("the safety checker flagged it and blanked the image")
+                values = to_8bit(pixels)
+            except ImageRefused as refused:
+                shown = shown_failure(job, refused)
+                if shown is None:
+                    outcomes.append(Outcome(job, False, seconds, f"refused: {refused}"))
+                    continue
+                without_file = {"result": refused.kind, "message": shown}
+        if without_file is not None:
             entries[job.file] = image_entry(
                 job,
                 call=recorded,
@@ -296,30 +310,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
                 height=None,
                 sha256=None,
                 batch_seeds=shared,
-                extra=extras,
-            )
-            outcomes.append(Outcome(job, True, seconds))
-            continue
-        try:
-            if flagged:
-                raise ImageRefused("the safety checker flagged it and blanked the image")
-            values = to_8bit(pixels)
-        except ImageRefused as refused:
-            shown = shown_failure(job, refused)
-            if shown is None:
-                outcomes.append(Outcome(job, False, seconds, f"refused: {refused}"))
-                continue
-            # A precision that breaks the image is a result worth showing: recorded, labelled, no file.
-            entries[job.file] = image_entry(
-                job,
-                call=recorded,
-                run=facts,
-                seconds=seconds,
-                width=None,
-                height=None,
-                sha256=None,
-                batch_seeds=shared,
-                extra={"result": refused.kind, "message": shown},
+                extra=without_file,
             )
             outcomes.append(Outcome(job, True, seconds))
             continue
