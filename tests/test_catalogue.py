@@ -172,8 +172,9 @@ def test_the_main_settings_compare_several_models_and_sweep_each(planned):
     assert models["inference-steps"] >= {"sdxl", "flux-schnell", "flux-dev"}
     assert models["guidance-scale"] >= {"sdxl", "sd35-medium", "flux-dev"}
     assert len(models["scheduler"]) >= 2 and len(models["seed"]) >= 2
-    assert swept["inference-steps"] == models["inference-steps"]
-    assert swept["guidance-scale"] == models["guidance-scale"]
+    # Every model's steps are measured, but the one that must run with model offload (FLUX.2 [dev], 112 GB).
+    assert swept["inference-steps"] == models["inference-steps"] - {"flux2-dev"}
+    assert swept["guidance-scale"] >= {"sdxl", "sd35-medium", "flux-dev"}
     # Every image of a model-specific comparison names its profile, so pages and runs can group them.
     assert all(job.spec.profile for job in planned if job.spec.per_model)
 

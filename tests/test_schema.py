@@ -137,7 +137,8 @@ def test_schema_uses_draft_07_features_only():
 
 def test_every_object_rejects_unknown_keys():
     objects = [(path, node) for path, node in schema_nodes(setting_json_schema()) if node.get("type") == "object"]
-    assert len(objects) == 2 + len(MODELS)  # the models, plus the `arguments` of comparisons and of their models
+    # The models, plus the `arguments` and `scheduler_config` of comparisons and of their models.
+    assert len(objects) == 4 + len(MODELS)
     for path, node in objects:
         assert node["additionalProperties"] is False, path
 
@@ -145,7 +146,7 @@ def test_every_object_rejects_unknown_keys():
 def test_constraints_behind_validators_survive():
     # Pydantic drops a chain's later steps and leaks `ge`/`lt`; the converter keeps and renames them.
     comparison = setting_json_schema()["definitions"]["Comparison"]["properties"]
-    assert comparison["parameter"]["anyOf"][0]["pattern"] == r"^[A-Za-z_][A-Za-z0-9_]*$"
+    assert comparison["parameter"]["anyOf"][0]["pattern"] == r"^(scheduler\.)?[A-Za-z_][A-Za-z0-9_]*$"
     assert comparison["seed"]["anyOf"][0] == {"minimum": 0, "exclusiveMaximum": 2**63, "type": "integer"}
     assert setting_json_schema()["properties"]["related"]["items"]["pattern"].startswith("^[a-z0-9]")
 
@@ -254,7 +255,7 @@ def test_reference_types_follow_the_models():
     assert rows["setting"]["category"][0] == "one of " + ", ".join(f"`{key}`" for key in model.CATEGORIES)
     assert rows["setting"]["ranges"][0] == "list of [value range](#schema-valuerange) entries"
     assert rows["setting"]["tips"][0] == "list of text, up to 8000 characters (at least 1)"
-    assert rows["schema-comparison"]["values"][0].startswith("list of number or text; or a list of 2 or 3")
+    assert rows["schema-comparison"]["values"][0].startswith("list of number, text or true/false; or a list of 2 or 3")
     assert rows["schema-comparison"]["task"][1] == "no (default `text-to-image`)"
 
 

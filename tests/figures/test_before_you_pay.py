@@ -10,6 +10,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from settings_guide.figures.machine import planning_device
+from settings_guide.figures.profiles import load_defaults
 from settings_guide.pages.figures.reproduce import diffusers_snippet
 
 from ..conftest import ROOT
@@ -144,11 +145,16 @@ def test_the_catalogue_dry_run_estimates_every_model_and_totals(tmp_path):
 
     assert dry.code == 0, dry.err
     lines = [line for line in dry.out.splitlines() if re.match(r"[^ ].* \(\S+ @ [0-9a-f]{12}\): ", line)]
-    assert len(lines) == 6, lines  # SDXL, its refiner, FLUX.1 [schnell] and [dev], SD 3.5 Medium, InstructPix2Pix
-    for line in lines:
-        assert re.search(r"about \d+ (s|min|h) on \S.* \(published: [\d.]+ s per step at \d+x\d+\)", line) or (
-            line.startswith("SD 3.5 Medium (") and "no estimate" in line
-        ), line
+    profiles = load_defaults(project / "figures" / "defaults.yml").values.models.values()
+    assert len(lines) == len(profiles) >= 12, lines  # every profile has images, 2023-24's and 2026's
+    unestimated = []
+    for profile in profiles:
+        line = model_line(dry.out, profile.label)
+        if profile.published.seconds_per_step is not None:
+            assert re.search(r"about \d+ (s|min|h) on \S.* \(published: [\d.]+ s per step at \d+x\d+\)", line), line
+        else:
+            assert "no estimate" in line, line
+            unestimated.append(profile.label)
         assert re.search(r"; download [\d.]+ GB \(published\)", line), line
         assert re.search(r"GPU memory \d+ GiB whole, \d+ GiB with model offload", line), line
     sdxl = model_line(dry.out, "SDXL")
@@ -156,9 +162,10 @@ def test_the_catalogue_dry_run_estimates_every_model_and_totals(tmp_path):
     (total,) = [line for line in dry.out.splitlines() if line.startswith("total: ")]
     assert re.fullmatch(
         r"total: \d+ images to make, \d+ denoising steps, about \d+ (min|h) \(published figures\), "
-        r"not counting SD 3.5 Medium \(no estimate\); download \d+ GB",
+        r"not counting (.+) \(no estimate\); download \d+ GB",
         total,
     ), total
+    assert sorted(re.search(r"not counting (.+) \(no estimate\)", total)[1].split(", ")) == sorted(unestimated)
 
 
 def test_a_profile_without_a_published_speed_shows_no_estimate_and_a_half_figure_is_refused(tmp_path):

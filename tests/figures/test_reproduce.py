@@ -36,6 +36,18 @@ FAMILIES = {
             values: [1, 2]
           - profile: sd35-medium
             values: [2, 3]
+          - profile: z-image-turbo
+            values: [2, 3]
+          - profile: flux2-klein-4b
+            values: [1, 2]
+          - profile: flux2-dev
+            values: [1, 2]
+          - profile: qwen-image
+            values: [2, 3]
+          - profile: krea2-turbo
+            values: [1, 2]
+          - profile: chroma1-hd
+            values: [2, 3]
         """,
     ),
     "seeds": setting_yaml("Seeds", "parameter: seed\nvalues: [1, 2]\narguments:\n  num_inference_steps: 2"),
@@ -152,6 +164,12 @@ FAMILY_PIPELINES = {
     "FluxPipeline",
     "StableDiffusion3Pipeline",
     "StableDiffusionInstructPix2PixPipeline",
+    "ZImagePipeline",
+    "Flux2KleinPipeline",
+    "Flux2Pipeline",
+    "QwenImagePipeline",
+    "Krea2Pipeline",
+    "ChromaPipeline",
 }
 
 
@@ -208,7 +226,10 @@ def test_the_page_shows_the_code_once_per_model_and_loads_inputs_from_the_site(m
         html.escape("No AUTOMATIC1111 parameters: AUTOMATIC1111 has no counterpart of diffusers' StableDiffusionXLPAG")
         in pages["settings/pag.md"]
     )
-    assert pages["settings/steps.md"].count('<details class="example sg-reproduce" data-search-exclude>') == 3
+    steps = pages["settings/steps.md"]
+    assert steps.count('<details class="example sg-reproduce" data-search-exclude>') == steps.count(
+        '<label for="sg-model-'
+    )
     # A LoRA image's parameters carry its tag, named after the weight file a reader downloads.
     lora = pages["settings/lora.md"]
     assert f"&lt;lora:{LORA_WEIGHT.rsplit('.', 1)[0]}:1.5&gt;" in lora and "its LoRA is not written" not in lora

@@ -4,7 +4,8 @@ exactly as it would load a download.
 
 Configs follow diffusers' own test fixtures (``get_dummy_components``): a few thousand weights
 per part, 32 x 32 images in a fraction of a second on the CPU. Nothing is downloaded: the CLIP
-tokenizer is built from a 54-entry vocabulary, the T5 tokenizer from a 30-piece unigram list.
+tokenizer is built from a 54-entry vocabulary, the T5 tokenizer from a 30-piece unigram list. 2026's
+families (Z-Image, FLUX.2, Qwen-Image, Krea 2, Chroma) are in tiny_models_2026.
 """
 
 from __future__ import annotations
@@ -12,14 +13,29 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-# Each catalogue model: its Hub id, the commit figures/defaults.yml pins, and how to build it.
-HUB_MODELS = {
-    "sdxl": ("stabilityai/stable-diffusion-xl-base-1.0", "462165984030d82259a11f4367a4eed129e94a7b"),
-    "flux-schnell": ("black-forest-labs/FLUX.1-schnell", "741f7c3ce8b383c54771c7003378a50191e9efe9"),
-    "flux-dev": ("black-forest-labs/FLUX.1-dev", "3de623fc3c33e44ffbe2bad470d0f45bccf2eb21"),
-    "sd35-medium": ("stabilityai/stable-diffusion-3.5-medium", "b940f670f0eda2d07fbb75229e779da1ad11eb80"),
-    "instruct-pix2pix": ("timbrooks/instruct-pix2pix", "31519b5cb02a7fd89b906d88731cd4d6a7bbf88d"),
-}
+# Each catalogue model with a stand-in: its Hub id and the commit figures/defaults.yml pins, read from that
+# file so that the two cannot drift apart (the refiner's stand-in is in tiny_adapters).
+DEFAULTS = Path(__file__).resolve().parents[2] / "figures" / "defaults.yml"
+
+
+def _pinned() -> dict[str, tuple[str, str]]:
+    from settings_guide.figures.profiles import load_defaults
+
+    models = load_defaults(DEFAULTS).values.models
+    return {name: (models[name].model, models[name].revision) for name in _builders() if name in models}
+
+
+def _builders() -> dict:
+    from .tiny_models_2026 import BUILDERS
+
+    return {
+        "sdxl": tiny_sdxl,
+        "flux-schnell": tiny_flux,
+        "flux-dev": lambda: tiny_flux(guidance_embeds=True),
+        "sd35-medium": tiny_sd3,
+        "instruct-pix2pix": tiny_pix2pix,
+        **BUILDERS,
+    }
 
 
 def snapshot_folder(cache: Path, repo: str, commit: str) -> Path:
@@ -48,16 +64,11 @@ def copy_snapshot(cache: Path, repo: str, commit: str, new_commit: str) -> Path:
     return new
 
 
-def build_hub_cache(cache: Path, names=tuple(HUB_MODELS), adapters: bool = True) -> Path:
-    """Every named catalogue model, tiny, at its pinned commit; with the adapters and refiner of tiny_adapters."""
-    builders = {
-        "sdxl": tiny_sdxl,
-        "flux-schnell": tiny_flux,
-        "flux-dev": lambda: tiny_flux(guidance_embeds=True),
-        "sd35-medium": tiny_sd3,
-        "instruct-pix2pix": tiny_pix2pix,
-    }
-    for name in names:
+def build_hub_cache(cache: Path, names=None, adapters: bool = True) -> Path:
+    """Every named catalogue model (all by default), tiny, at its pinned commit; with the adapters and refiner
+    of tiny_adapters."""
+    builders = _builders()
+    for name in names or HUB_MODELS:
         repo, commit = HUB_MODELS[name]
         if not snapshot_folder(cache, repo, commit).is_dir():
             add_to_cache(cache, repo, commit, builders[name]())
@@ -333,6 +344,9 @@ def tiny_pix2pix():
 
     scheduler = EulerAncestralDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
     return _sd_family(StableDiffusionInstructPix2PixPipeline, scheduler, unet_in_channels=8)
+
+
+HUB_MODELS = _pinned()
 
 
 if __name__ == "__main__":  # python -m tests.figures.tiny_models DIR: a cache to try `make figures` on

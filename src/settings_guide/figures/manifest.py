@@ -71,6 +71,8 @@ class ImageEntry(TypedDict, total=False):
     revision: str  # the commit it was loaded from
     pipeline: str
     scheduler: str
+    scheduler_config: dict[str, Any]  # scheduler config fields the image changed, e.g. {"shift": 3.0}
+    sigmas: list[float]  # a scheduler comparison's image: the noise level of each step it ran
     dtype: str
     device: str
     offload: str
@@ -267,6 +269,9 @@ def image_entry(
     if spec.scheduler:
         # The class the runner swapped in, built from the model's own scheduler config.
         entry["scheduler"] = spec.scheduler
+    if spec.scheduler_config:
+        # The config fields it changed on that scheduler (or the model's own), e.g. {"shift": 3.0}.
+        entry["scheduler_config"] = spec.scheduler_config
     if spec.profile is not None:
         entry.update(profile=spec.profile, label=spec.label)
     if batch_seeds and len(batch_seeds) > 1:

@@ -264,6 +264,7 @@ def job_inputs(spec: FigureSpec, source: ModelSource, input_key: str | None) -> 
         "upscale": spec.upscale,
         "adapter": spec.adapter.model_dump(exclude_none=True) if spec.adapter is not None else None,
         "applied": dict(sorted(spec.applied.items())) or None,
+        "scheduler_fields": dict(sorted(spec.scheduler_config.items())) or None,
         "measure": spec.measure,
         "output": "latents" if spec.role == "stage" else None,
     }

@@ -115,6 +115,15 @@ class ModelProfile(_Strict):
     arguments: dict[Identifier, ArgumentValue] = Field(default_factory=dict)
     source: HttpsUrl | None = None  # where its base arguments come from (the model card)
     published: PublishedCost | None = None  # without one, --dry-run has no estimate until a run records seconds
+    # As the model card names it, e.g. "Apache 2.0", and where its terms are: shown on the page and in
+    # --dry-run. Every profile of the project's own file has one (a test checks); a test project may skip it.
+    licence: ShortText | None = None
+    licence_url: HttpsUrl | None = None
+    # The Hub repository asks each account to accept its licence first: the runner's HF_TOKEN must have.
+    gated: bool = False
+    # The pipeline takes only sizes that are multiples of this (the VAE's scale factor times the transformer's
+    # patch size: 16 for FLUX and the other transformer models); other sizes it resizes without a word.
+    size_multiple: Annotated[Literal[8, 16, 32, 64], BeforeValidator(_whole_number)] = 8
 
 
 class FigureDefaults(_Strict):
@@ -172,6 +181,11 @@ def load_defaults(path: Path) -> LoadedDefaults:
             )
         )
     for name, profile in values.models.items():
+        for side in SIZE_ARGUMENTS:
+            if getattr(profile, side) % profile.size_multiple:
+                problems.append(
+                    loaded.problem_at(("models", name, side), size_problem(profile, side, getattr(profile, side)))
+                )
         for argument in (*SIZE_ARGUMENTS, *sorted(RESERVED_ARGUMENTS)):
             if argument in profile.arguments:
                 problems.append(
@@ -188,6 +202,16 @@ def load_defaults(path: Path) -> LoadedDefaults:
     if problems:
         raise ProblemsFound(problems)
     return loaded
+
+
+def size_problem(profile: ModelProfile, side: str, value: int) -> str:
+    """Why ``value`` pixels cannot be ``profile``'s width or height, with the two nearest sizes it takes."""
+    step = profile.size_multiple
+    below, above = max(step, value // step * step), (value // step + 1) * step
+    return (
+        f"{side} {value} is not a multiple of {step}, which {profile.label} ({profile.pipeline}) needs: "
+        f"the pipeline would quietly resize it; use {below} or {above}"
+    )
 
 
 def _defaults_problem(shown: str, document, detail: dict) -> Problem:

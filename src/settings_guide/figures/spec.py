@@ -14,12 +14,14 @@ from typing import Any, Literal
 from .. import kinds
 from ..errors import Problem, ProblemsFound, did_you_mean
 from ..settings.model import (
+    SCHEDULER_FIELD,
     Adapter,
     ComparisonModel,
     LoadedSetting,
+    scheduler_field,
 )
 from .layout import sweep_id
-from .profiles import RESERVED_ARGUMENTS, SIZE_ARGUMENTS, LoadedDefaults
+from .profiles import RESERVED_ARGUMENTS, SIZE_ARGUMENTS, LoadedDefaults, ModelProfile, size_problem
 
 TEXT_TO_IMAGE, IMAGE_TO_IMAGE = "text-to-image", "image-to-image"
 # Arguments SDXL adds together as tuples (`original_size + crops_coords_top_left + target_size`): a YAML
@@ -92,6 +94,9 @@ class FigureSpec:
     quality: int
     # 5. More of the call.
     scheduler: str | None = None  # a diffusers scheduler class replacing the model's own
+    # Scheduler config fields set on that scheduler (or the model's own), e.g. {"shift": 3.0}: the run builds it
+    # again from the model's config with these changed.
+    scheduler_config: dict[str, Any] = field(default_factory=dict)
     input: FigureSpec | None = None  # image-to-image: the text-to-image image it starts from
     # 6. Which comparison it shows, and where on the page.
     slug: str | None = None
@@ -173,19 +178,37 @@ def profile_spec(defaults: LoadedDefaults, name: str, overrides: Overrides = Ove
 def input_spec(defaults: LoadedDefaults, overrides: Overrides = Overrides()) -> FigureSpec:
     """The default profile's own text-to-image image; image-to-image comparisons start from it."""
     spec = profile_spec(defaults, defaults.values.default_model, overrides)
-    return replace(spec, **dict(zip(("width", "height"), fit_size(spec.width, spec.height, overrides), strict=True)))
+    step = defaults.values.default.size_multiple
+    size = fit_size(spec.width, spec.height, overrides, step)
+    return replace(spec, **dict(zip(("width", "height"), size, strict=True)))
 
 
-def fit_size(width: int, height: int, overrides: Overrides) -> tuple[int, int]:
+def fit_size(width: int, height: int, overrides: Overrides, step: int = 8) -> tuple[int, int]:
     """``--size W x H`` shrinks (or grows) an image to fit inside that box, keeping its aspect ratio."""
     if overrides.width is None or overrides.height is None:
         return width, height
-    return scaled(width, height, min(overrides.width / width, overrides.height / height))
+    return scaled(width, height, min(overrides.width / width, overrides.height / height), step)
 
 
-def scaled(width: int, height: int, scale: float) -> tuple[int, int]:
-    """A size times ``scale``, each side rounded to a multiple of 8 (what the pipelines take), at least 8."""
-    return tuple(max(8, round(side * scale / 8) * 8) for side in (width, height))  # type: ignore[return-value]
+def scaled(width: int, height: int, scale: float, step: int = 8) -> tuple[int, int]:
+    """A size times ``scale``, each side rounded to a multiple of ``step`` (what the pipeline takes), at least one."""
+    return tuple(max(step, round(side * scale / step) * step) for side in (width, height))  # type: ignore[return-value]
+
+
+def size_box_problem(overrides: Overrides, profile: ModelProfile) -> Problem | None:
+    """``--size`` whose sides this profile's pipeline would quietly resize."""
+    step = profile.size_multiple
+    if overrides.width is None or overrides.height is None or not (overrides.width % step or overrides.height % step):
+        return None
+    nearest = "x".join(str(max(step, round(side / step) * step)) for side in (overrides.width, overrides.height))
+    return Problem(
+        "(command line)",
+        1,
+        1,
+        "",
+        f"--size {overrides.width}x{overrides.height}: {profile.label} ({profile.pipeline}) takes sizes in multiples "
+        f"of {step} and would quietly resize others; use --size {nearest}",
+    )
 
 
 def comparison_specs(
@@ -199,6 +222,10 @@ def comparison_specs(
     specs: list[FigureSpec] = []
     problems: list[Problem] = []
     for index, entry in entries:
+        if entry is not None and entry.no_effect is not None:  # its tab says why, with no images
+            if entry.profile not in defaults.values.models:
+                problems.append(_unknown_profile(item, defaults, entry.profile, index))
+            continue
         try:
             specs += _model_specs(item, defaults, overrides, entry, index)
         except ProblemsFound as found:
@@ -206,6 +233,15 @@ def comparison_specs(
     if problems:
         raise ProblemsFound(problems)
     return specs
+
+
+def _unknown_profile(item: LoadedSetting, defaults: LoadedDefaults, name: str, index: int) -> Problem:
+    return item.problem_at(
+        ("comparison", "models", index, "profile"),
+        f"no model profile named {name!r} in {defaults.source_path}"
+        + did_you_mean(name, defaults.values.models)
+        + f" (profiles: {', '.join(defaults.values.models)})",
+    )
 
 
 def _model_specs(
@@ -229,19 +265,14 @@ def _model_specs(
     # 1. Model: a named profile, the default profile (which --model may replace), or the comparison's own
     #    model with only the prompt: a profile's tuned arguments would not suit another model.
     if entry is not None and entry.profile not in d.models:
-        raise ProblemsFound(
-            [
-                item.problem_at(
-                    ("comparison", "models", index, "profile"),
-                    f"no model profile named {entry.profile!r} in {defaults.source_path}"
-                    + did_you_mean(entry.profile, d.models)
-                    + f" (profiles: {', '.join(d.models)})",
-                )
-            ]
-        )
+        raise ProblemsFound([_unknown_profile(item, defaults, entry.profile, index)])
     profile_name = entry.profile if entry is not None else d.default_model
     base = profile_spec(defaults, profile_name, overrides)
     own_model = entry is None and comparison.model not in (None, d.default.model)
+    profile = d.models[profile_name]
+    step = 8 if own_model else profile.size_multiple  # a comparison's own model: only the common rule is known
+    if not own_model and (box := size_box_problem(overrides, profile)) is not None:
+        raise ProblemsFound([box])
     arguments, origins = dict(base.arguments), dict(base.origins)
     if own_model:
         arguments, origins = {"prompt": base.arguments["prompt"]}, {"model": at("model"), "prompt": origins["prompt"]}
@@ -254,6 +285,10 @@ def _model_specs(
         origins["scheduler"] = at("scheduler")
     if entry is not None and entry.scheduler:
         scheduler, origins["scheduler"] = entry.scheduler, at_entry("scheduler")
+    scheduler_config: dict[str, Any] = {}
+    for source, where in ((comparison, at), (entry, at_entry)):
+        for name, value in source.scheduler_config.items() if source is not None else ():
+            scheduler_config[name], origins[SCHEDULER_FIELD + name] = value, where("scheduler_config", name)
 
     # 2. The comparison's own prompt and fixed arguments, then this model's.
     layers = [(comparison, at)] + ([(entry, at_entry)] if entry is not None else [])
@@ -283,6 +318,8 @@ def _model_specs(
             value = arguments.pop(name)
             if _bad_size(value):
                 problems.append(_problem(origins[name], f"{name} must be a whole number of pixels, a multiple of 8"))
+            elif value % step:
+                problems.append(_problem(origins[name], size_problem(profile, name, value)))
             else:
                 width, height = (value, height) if name == "width" else (width, value)
 
@@ -299,6 +336,7 @@ def _model_specs(
         width=width,
         height=height,
         scheduler=scheduler,
+        scheduler_config=scheduler_config,
         input=input_spec(defaults, overrides) if comparison.task == IMAGE_TO_IMAGE else None,
         slug=item.slug,
         parameter=comparison.parameter_key,
@@ -334,7 +372,7 @@ def _model_specs(
         changes: dict[str, Any] = {}
         call, applied = dict(arguments), {}
         value_origins = {name: at("parameter") for name in names} | {"value": at(*value_loc)}
-        bad = False
+        bad = reported = False
         for name, part in zip(names, value if len(names) > 1 else [value], strict=False):
             if name == "seed":
                 bad |= not (isinstance(part, int) and not isinstance(part, bool) and part >= 0)
@@ -345,18 +383,25 @@ def _model_specs(
                 value_origins["scheduler"] = at(*value_loc)
             elif name in SIZE_ARGUMENTS:
                 bad |= _bad_size(part)
+                if not _bad_size(part) and part % step:
+                    problems.append(_problem(at(*value_loc), size_problem(profile, name, part)))
+                    reported = True  # with the sizes it does take
                 changes[name] = part
             elif name == "dtype":  # the compared precision wins over the run's --dtype
                 changes["dtype"] = part
+            elif (config_field := scheduler_field(name)) is not None:
+                changes.setdefault("scheduler_config", dict(scheduler_config))[config_field] = part
             elif name in runner_applied:
                 applied[name] = part
             else:
                 call[name] = part
+        if reported:
+            continue
         if bad:
             problems.append(_problem(at(*value_loc), _BAD_VALUE[names[0]](value)))
             continue
         in_sweep = sweep if sweep is not None and value in sweep.values else None
-        size = fit_size(changes.pop("width", width), changes.pop("height", height), overrides)
+        size = fit_size(changes.pop("width", width), changes.pop("height", height), overrides, step)
         spec = derived(
             common,
             **{"arguments": call, **changes},
@@ -412,7 +457,7 @@ class Staging:
     def native_size(self, profile: str | None) -> tuple[int, int]:
         """A profile's native size (the default's for none), fitted into --size's box."""
         chosen = self.defaults.values.models.get(profile or "") or self.defaults.values.default
-        return fit_size(chosen.width, chosen.height, self.overrides)
+        return fit_size(chosen.width, chosen.height, self.overrides, chosen.size_multiple)
 
     @staticmethod
     def first_stage(spec: FigureSpec, role: str) -> FigureSpec:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .estimate import Estimate, duration, estimates, memory_needed, published_size
 from .layout import hub_cache_folder
-from .memory import model_size
+from .memory import GIB, choose_offload, model_size
 from .state import JobState, SweepState
 
 if TYPE_CHECKING:
@@ -76,8 +76,27 @@ def model_lines(
         if size is not None:
             line += f"; weights {size.gib()} in {job.spec.dtype}, offload {offload}; {memory_needed(size)}"
             line += "" if on_disk is not None else " (from the published sizes)"
+        # What a GPU run would do, in the dtype the profile runs in on CUDA (this plan may be a CPU machine's fp32).
+        on_gpu = published_size(profile, profile.dtype) if on_disk is None and profile is not None else size
+        if on_gpu is not None:
+            dtype = profile.dtype if profile is not None else job.spec.dtype
+            line += f"; on an 80 GB GPU in {dtype}: {on_a_large_gpu(on_gpu)}"
+        if profile is not None:
+            line += f"; licence {profile.licence or 'not recorded'}"
+            if profile.gated:
+                line += " (gated: HF_TOKEN must belong to an account that accepted it on the model's Hub page)"
         lines.append(line)
     return lines + ([total.line()] if total.images else [])
+
+
+# What an 80 GB card (A100, H100) has free once CUDA has started: about 78 GiB of its 79.2.
+LARGE_GPU_FREE = 78 * GIB
+
+
+def on_a_large_gpu(size) -> str:
+    """The offload ``--offload auto`` would choose for this model on an 80 GB card."""
+    mode, _ = choose_offload("auto", "cuda", size, LARGE_GPU_FREE)
+    return {"none": "fits whole", "model": "needs model offload", "sequential": "needs sequential offload"}[mode]
 
 
 @dataclass

@@ -93,6 +93,7 @@ def render_setting_page(
     files = (
         *(figures.sweep.files if figures and figures.sweep else ()),
         *(figures.batch.files if figures and figures.batch else ()),
+        *(file for tab in (figures.models if figures else ()) if tab.schedule for file in tab.schedule.files),
     )
     return RenderedPage(path=page_path(item.slug), markdown=markdown, setting=item, files=files)
 

@@ -87,8 +87,8 @@ def _comparison_value(value: Any) -> int | float | str | list:
     if isinstance(value, list):
         if not 2 <= len(value) <= 3:
             raise ValueError("a list value holds 2 or 3 items: a pair, or one item per compared argument")
-        return [_pair(item) if isinstance(item, list) else _number_or_text(item) for item in value]
-    return _number_or_text(value)
+        return [_pair(item) if isinstance(item, list) else _scalar(item) for item in value]
+    return _scalar(value)  # true/false: a scheduler flag such as `scheduler.use_karras_sigmas`
 
 
 def _pair(value: list) -> list:
@@ -132,7 +132,7 @@ Markdown = Annotated[Text, Field(max_length=8000), AfterValidator(_safe_markdown
 Identifier = Annotated[Text, Field(pattern=_IDENTIFIER, max_length=80)]  # a Python name: argument, class
 Slug = Annotated[Text, Field(pattern=_SLUG, max_length=60)]
 Number = Annotated[int | float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
-_PLAIN_VALUE = {"type": ["number", "string"]}
+_PLAIN_VALUE = {"type": ["number", "string", "boolean"]}
 _PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 ComparisonValue = Annotated[
     int | float | str | list,
@@ -144,7 +144,7 @@ ComparisonValue = Annotated[
                 {"type": "array", "items": {"anyOf": [_PLAIN_VALUE, _PAIR]}, "minItems": 2, "maxItems": 3},
             ],
             # How the Contributing page's schema table names it: the JSON above reads badly in words.
-            "$comment": "read as: number or text; or a list of 2 or 3 of them (a pair, or one per compared argument)",
+            "$comment": "read as: number, text or true/false; or a list of 2 or 3 of them (a pair, or one per compared argument)",
         }
     ),
 ]
@@ -233,9 +233,18 @@ class ComparisonModel(_Strict):
     negative_prompt: LongText | None = Field(default=None, description="This model's negative prompt.")
     seed: Seed | None = Field(default=None, description="This model's seed, if not the comparison's.")
     scheduler: Identifier | None = Field(default=None, description="A diffusers scheduler class for this model.")
+    scheduler_config: dict[Identifier, ArgumentValue] = Field(
+        default_factory=dict,
+        description="Scheduler config fields for this model's images, e.g. `timestep_spacing: trailing`.",
+    )
     note: Markdown | None = Field(
         default=None,
         description="A remark shown in this model's tab, e.g. that its guidance works differently (Markdown).",
+    )
+    no_effect: Markdown | None = Field(
+        default=None,
+        description="The setting does nothing on this model: say why (Markdown). Its tab shows this instead of "
+        "images that would all come out the same, e.g. a negative prompt on a guidance-distilled model.",
     )
 
     @property
@@ -275,7 +284,15 @@ FileName = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*\.safetensors$", "maxLength": 120}),
 ]
 Folder = Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$", max_length=120)]
-ParameterName = Annotated[Text, Field(pattern=_IDENTIFIER, max_length=60)]
+# A call argument, or `scheduler.FIELD`: a field of the scheduler's config, which the run sets by building the
+# scheduler again from the model's own config with that field changed (a flow model's `shift`, Karras sigmas).
+SCHEDULER_FIELD = "scheduler."
+ParameterName = Annotated[Text, Field(pattern=r"^(scheduler\.)?[A-Za-z_][A-Za-z0-9_]*$", max_length=60)]
+
+
+def scheduler_field(name: str) -> str | None:
+    """The scheduler config field a compared name sets (`scheduler.shift` -> `shift`); None for a call argument."""
+    return name[len(SCHEDULER_FIELD) :] if name.startswith(SCHEDULER_FIELD) else None
 
 
 def _known_kind(field: kinds.Field):
@@ -364,7 +381,8 @@ class Comparison(_Strict):
 
     parameter: ParameterName | Annotated[list[ParameterName], Field(min_length=2, max_length=3)] = Field(
         description="A pipeline call argument such as `num_inference_steps`, or `seed`, `scheduler`, `dtype`, "
-        "`vae`, `lora_scale`, `ip_adapter_scale`, `format`; or a list of 2 or 3 arguments varied together "
+        "`vae`, `lora_scale`, `ip_adapter_scale`, `format`, or `scheduler.FIELD` (a scheduler config field such "
+        "as `scheduler.shift`); or a list of 2 or 3 of them varied together "
         "(each value then lists one item per argument)."
     )
     values: Annotated[list[ComparisonValue], Field(min_length=2, max_length=8)] | None = Field(
@@ -372,7 +390,7 @@ class Comparison(_Strict):
         description="The values to show side by side, 2 to 8, inside the declared `ranges`; one image each. "
         "Required unless every entry of `models` has its own.",
     )
-    models: Annotated[list[ModelEntry], Field(min_length=1, max_length=6)] | None = Field(
+    models: Annotated[list[ModelEntry], Field(min_length=1, max_length=10)] | None = Field(
         default=None,
         description="Compare on several models, one tab each: profile names from figures/defaults.yml, or blocks "
         "with a `profile` and that model's own `values`, `arguments` or `sweep`. Without it, the default model.",
@@ -396,6 +414,11 @@ class Comparison(_Strict):
     )
     scheduler: Identifier | None = Field(
         default=None, description="A diffusers scheduler class for every image, e.g. `DDIMScheduler` (needed by `eta`)."
+    )
+    scheduler_config: dict[Identifier, ArgumentValue] = Field(
+        default_factory=dict,
+        description="Scheduler config fields for every image, set on the model's own scheduler (or `scheduler`): "
+        "e.g. `timestep_spacing: trailing`, which step-distilled LoRAs ask for.",
     )
     arguments: dict[Annotated[str, Field(pattern=_IDENTIFIER)], ArgumentValue] = Field(
         default_factory=dict, description="Fixed extra pipeline call arguments for every image."

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 
 from .. import kinds
 from ..errors import did_you_mean
-from .model import TOOLS, LoadedSetting, Setting, ToolRow
+from .model import TOOLS, LoadedSetting, Setting, ToolRow, scheduler_field
 from .recipe_rules import check_comparison_kinds
 
 Finding = tuple[tuple, str]  # (location inside the file, message)
@@ -141,6 +141,15 @@ def _check_comparison(setting: Setting) -> Iterator[Finding]:
     for name in comparison.names:
         if name in comparison.arguments:
             yield (*at, "arguments", name), "this argument is the one being compared; remove it here"
+    yield from _check_scheduler_config(comparison, comparison, at)
+
+
+def _check_scheduler_config(comparison, block, at: tuple) -> Iterator[Finding]:
+    """A compared scheduler field cannot also be fixed; a field name is never a dotted one."""
+    for name in comparison.names:
+        field = scheduler_field(name)
+        if field is not None and field in block.scheduler_config:
+            yield (*at, "scheduler_config", field), f"`{field}` is the scheduler field being compared; remove it here"
 
 
 def _check_models(setting: Setting) -> Iterator[Finding]:
@@ -158,6 +167,25 @@ def _check_models(setting: Setting) -> Iterator[Finding]:
         if entry.profile in seen:
             yield (*at, "profile"), f"the profile {entry.profile!r} is listed twice; list each model once"
         seen.add(entry.profile)
+        if entry.no_effect is not None:
+            used = (
+                "values",
+                "arguments",
+                "sweep",
+                "prompt",
+                "negative_prompt",
+                "seed",
+                "scheduler",
+                "scheduler_config",
+            )
+            made = [name for name in (*used, "note") if name in entry.model_fields_set]
+            for name in made:
+                yield (
+                    (*at, name),
+                    f"`{name}` has no use beside `no_effect`: a model on which the setting does nothing gets no "
+                    "images; remove it, or remove `no_effect` to compare on this model",
+                )
+            continue
         if entry.values is not None:
             yield from _check_values(setting, entry.values, (*at, "values"))
         elif comparison.values is None:
@@ -165,6 +193,7 @@ def _check_models(setting: Setting) -> Iterator[Finding]:
         for name in comparison.names:
             if name in entry.arguments:
                 yield (*at, "arguments", name), "this argument is the one being compared; remove it here"
+        yield from _check_scheduler_config(comparison, entry, at)
         sweep = comparison.sweep_for(entry)
         if sweep is not None:
             where = (*at, "sweep") if entry.has_own_sweep else ("comparison", "sweep")

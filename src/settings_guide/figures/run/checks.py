@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ... import kinds
 from ...errors import FigureError, Problem, ProblemsFound, did_you_mean
+from ...settings.model import SCHEDULER_FIELD
 from ..no_effect import ignored_arguments
 from ..plan import FigureJob, ModelSource
 from ..spec import IMAGE_TO_IMAGE
@@ -118,7 +119,28 @@ def ignored_argument_problems(jobs: list[FigureJob], folders: dict[tuple[str, st
             if problem is None:
                 raise FigureError(message)
             problems.setdefault(job, set()).add(problem)
+        if isinstance(scheduler, type):
+            for field, message in unknown_scheduler_fields(scheduler, job.spec.scheduler_config):
+                problem = job.spec.problem(SCHEDULER_FIELD + field, message)
+                if problem is not None:
+                    problems.setdefault(job, set()).add(problem)
     return problems
+
+
+def unknown_scheduler_fields(scheduler: type, fields: dict) -> list[tuple[str, str]]:
+    """(field, message) for each config field ``scheduler`` does not have: ``from_config`` would drop it with
+    only a log warning, and every image would show the same schedule."""
+    known = sorted(set(inspect.signature(scheduler.__init__).parameters) - {"self", "kwargs"})
+    return [
+        (
+            field,
+            f"{scheduler.__name__} has no config field `{field}`"
+            + did_you_mean(field, known)
+            + f"; its fields: {', '.join(known)}",
+        )
+        for field in fields
+        if field not in known
+    ]
 
 
 def _raise_all(problems: JobProblems) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from ... import kinds
 from ...atomic import write_bytes_atomic
 from ...errors import first_line
+from ...settings.model import scheduler_field
 from ..layout import variant_file
 from ..manifest import file_sha256, image_entry, job_entry, write_manifest
 from ..plan import FigureJob, canonical_json
@@ -85,6 +86,31 @@ def batches(jobs: list[FigureJob], limit: int = MAX_BATCH) -> list[list[FigureJo
             runs.append([])
         runs[-1].append(job)
     return [batch for runs in groups.values() for batch in runs]
+
+
+def compares_the_scheduler(spec) -> bool:
+    """A comparison of scheduler classes or of a scheduler config field: its images record their schedule."""
+    names = (spec.parameter or "").split("+")
+    return spec.role == "comparison" and any(name == "scheduler" or scheduler_field(name) for name in names)
+
+
+def recorded_sigmas(pipe) -> list[float] | None:
+    sigmas = getattr(pipe.scheduler, "sigmas", None)
+    if sigmas is None:
+        return None
+    return [round(float(sigma), 5) for sigma in sigmas]
+
+
+def resized_check(values: np.ndarray, call: dict[str, Any]) -> None:
+    """Refuse an image the pipeline made at another size than asked: some resize to their multiple with only a
+    log warning (which the run mutes), and the page would show the wrong size under the asked one's caption."""
+    asked = (call.get("height"), call.get("width"))
+    if None not in asked and values.shape[:2] != asked:
+        made = f"{values.shape[1]}x{values.shape[0]}"
+        raise ImageRefused(
+            f"the pipeline made {made} instead of {asked[1]}x{asked[0]}: it takes other multiples than the "
+            "profile's `size_multiple` in figures/defaults.yml says; raise it to the pipeline's"
+        )
 
 
 def recorded_call(cls, spec) -> dict[str, Any]:
@@ -249,7 +275,8 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
         call_inputs = call_arguments(pipe, first, run)
         arguments, recorded = call_inputs.arguments, call_inputs.recorded
         seeds = [job.spec.seed for job in batch]
-        with scheduler_swapped(pipe, first.spec.scheduler), kinds_applied(pipe, first.spec, run):
+        swapped = scheduler_swapped(pipe, first.spec.scheduler, first.spec.scheduler_config)
+        with swapped, kinds_applied(pipe, first.spec, run):
             if id(pipe) not in pipelines.warm:  # before every model's first timed image
                 warm_up(pipe, arguments)
             call_seeds: list[list[int]] = []  # per image, the seeds of the call that made it
@@ -266,6 +293,11 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
                     return results
 
                 results = call_with_retries(call, len(batch), lambda: enable_vae_slicing(pipe))
+            if compares_the_scheduler(first.spec):
+                # What the page charts: the noise level of each step, as the scheduler set it for this call.
+                extras = {**extras, "scheduler": type(pipe.scheduler).__name__}
+                if (sigmas := recorded_sigmas(pipe)) is not None:  # a scheduler without sigmas (DDIM) has none
+                    extras["sigmas"] = sigmas
         pipelines.warm.add(id(pipe))
     except ModelUnavailable as unavailable:
         return [Outcome(job, False, message=str(unavailable), model_failed=True) for job in batch]
@@ -294,6 +326,7 @@ def _run_batch(pipelines: Pipelines, batch: list[FigureJob], run: RunContext, en
                 if flagged:
                     raise ImageRefused("the safety checker flagged it and blanked the image")
                 values = to_8bit(pixels)
+                resized_check(values, recorded)
             except ImageRefused as refused:
                 shown = shown_failure(job, refused)
                 if shown is None:

@@ -202,13 +202,15 @@ class ModelUnavailable(Exception):
 
 
 @contextmanager
-def scheduler_swapped(pipe, name: str | None) -> Iterator[None]:
-    """Use another scheduler class built from the model's own scheduler config, then put it back."""
-    if not name:
+def scheduler_swapped(pipe, name: str | None, fields: dict | None = None) -> Iterator[None]:
+    """Use another scheduler class, or the same one with some config ``fields`` changed, built from the model's
+    own scheduler config; then put the model's own back."""
+    if not name and not fields:
         yield
         return
     original = pipe.scheduler
-    pipe.scheduler = getattr(diffusers, name).from_config(original.config)
+    cls = getattr(diffusers, name) if name else type(original)
+    pipe.scheduler = cls.from_config(original.config, **(fields or {}))
     try:
         yield
     finally:

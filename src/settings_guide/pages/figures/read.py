@@ -17,7 +17,7 @@ from ...errors import FigureError, ProblemsFound
 from ...figures.layout import DEFAULTS_NAME, chart_file, sweep_id
 from ...figures.manifest import OUT_OF_MEMORY, has_image, read_manifest, read_sweeps
 from ...figures.plan import FigureJob, ModelResolver, plan_figures
-from ...figures.profiles import load_defaults
+from ...figures.profiles import ModelProfile, load_defaults
 from ...figures.spec import IMAGE_TO_IMAGE, comparison_specs
 from ...figures.state import job_state, sweep_state
 from ...settings.model import ComparisonModel, LoadedSetting, ValueRange
@@ -28,13 +28,17 @@ from .captions import caption_for
 from .chart import DARK, HEIGHT, LIGHT, WIDTH, sweep_chart_svg
 from .reproduce import Recorded, reproduce_code
 from .samplers import also_called
+from .sigma_chart import WIDTH as SIGMA_WIDTH
+from .sigma_chart import Schedule, sigma_chart_height, sigma_chart_svg, sigma_sentence
 from .sweep_text import Reading, chart_description, measured_sentence, read_sweep
 from .view import (
     BatchChart,
     FigureSlot,
+    ModelAbout,
     ModelFigures,
     PageFigures,
     Reproduction,
+    ScheduleChart,
     Scrubber,
     ScrubberPoint,
     SourceImage,
@@ -89,6 +93,12 @@ def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
         sweeps = plan.sweeps  # gathered from every job: once per page, not once per model
         for entry in models:
             key = entry.profile if entry is not None else None
+            if entry is not None and entry.no_effect is not None:
+                profile = defaults.values.models[key]
+                tabs.append(
+                    ModelFigures(slots=[], label=profile.label, no_effect=entry.no_effect, about=model_about(profile))
+                )
+                continue
             sweep = next((s for s in sweeps if s.spec.profile == key), None)
             jobs = groups.get(key, [])
             one = None
@@ -109,13 +119,30 @@ def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
                 shown.append((view.slot(caption, entry_made, state.state, state.reason or None, names), entry_made))
             label = jobs[0].spec.label if jobs and jobs[0].spec.per_model else None  # named: a tab, or one profile
             scrubber = view.scrubber(one, entries) if one is not None else None
-            tabs.append(view.model_figures(item, entry, shown, made, label, scrubber))
+            tab = view.model_figures(item, entry, shown, made, label, scrubber)
+            tab = replace(tab, schedule=view.schedule_chart(item, key, made))
+            profile = defaults.values.models.get(jobs[0].spec.profile or "") if jobs else None
+            tabs.append(replace(tab, about=model_about(profile)) if profile is not None else tab)
         made = [entries[job.file] for job in plan.jobs if job.spec.role == "comparison" and job.file in entries]
         return PageFigures(
             models=tabs, sweep=view.chart(item, measured, _sweep_values(item)), batch=view.kind_chart(item, made)
         )
 
     return figures_for
+
+
+def model_about(profile: ModelProfile) -> ModelAbout | None:
+    """What a profile tells readers before they download it; None when its licence is not recorded."""
+    published = profile.published
+    if profile.licence is None or profile.licence_url is None:
+        return None
+    return ModelAbout(
+        profile.label,
+        profile.licence,
+        str(profile.licence_url),
+        profile.gated,
+        published.download_gb if published is not None else None,
+    )
 
 
 def _sweep_values(item: LoadedSetting) -> tuple[int, int]:
@@ -315,6 +342,30 @@ class _View:
             tabs.append(self.model_figures(item, entry, shown, made, label, scrubber))
         return PageFigures(
             models=tabs, sweep=self.chart(item, measured, _sweep_values(item)), batch=self.kind_chart(item, every)
+        )
+
+    def schedule_chart(self, item: LoadedSetting, profile: str | None, made: list[dict]) -> ScheduleChart | None:
+        """The noise level per step of each image a scheduler comparison made, once two or more recorded one."""
+        parameter = item.setting.comparison.parameter
+        schedules = [
+            Schedule(caption_for(parameter, entry["value"]), tuple(entry["sigmas"]))
+            for entry in made
+            if entry.get("sigmas") and "value" in entry
+        ]
+        if len(schedules) < 2:
+            return None
+        name = f"schedule-{profile}" if profile else "schedule"
+        light, dark = (self.site_path(chart_file(item.slug, name, palette)) for palette in ("light", "dark"))
+        alt = sigma_sentence(schedules)
+        return ScheduleChart(
+            light=light,
+            dark=dark,
+            width=SIGMA_WIDTH,
+            height=sigma_chart_height(schedules),
+            alt=alt,
+            files=tuple(
+                (path, sigma_chart_svg(schedules, palette, alt)) for path, palette in ((light, LIGHT), (dark, DARK))
+            ),
         )
 
     def kind_chart(self, item: LoadedSetting, made: list[dict]) -> BatchChart | None:

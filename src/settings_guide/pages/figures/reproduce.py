@@ -62,7 +62,7 @@ def diffusers_snippet(entry: dict, input_image: str | None = None, made_from: di
 def reproduce_code(images: list[Recorded]) -> ModelCode:
     """The code of one model's images: the set-up they share (when the model loads the same way for all of
     them) and, per image, only what differs: its scheduler, its adapter's weight, its call and its file."""
-    several = len({image.record.get("scheduler") for image in images}) > 1  # each image sets its own
+    several = len({_scheduler_of(image.record) for image in images}) > 1  # each image sets its own
     parts = [_parts(image, several) for image in images]
     imports = tuple(dict.fromkeys(line for part in parts for line in part[0]))
     head = _text([tuple(_header(images)), imports]) + "\n"
@@ -76,6 +76,11 @@ def reproduce_code(images: list[Recorded]) -> ModelCode:
         shared += 1  # the same call for every image (a saved format): it runs once too
     setup = head + _text(prepared[0]) + ("\n" + _text(own[0][:shared]) if shared else "")
     return ModelCode(setup, tuple(_text(blocks[shared:]) for blocks in own))
+
+
+def _scheduler_of(record: dict) -> tuple[str | None, tuple]:
+    """The scheduler an image swapped in and the config fields it changed, as the run recorded them."""
+    return record.get("scheduler"), tuple(sorted((record.get("scheduler_config") or {}).items()))
 
 
 def _parts(image: Recorded, several: bool) -> tuple[list[str], list[Block], list[Block]]:
@@ -118,12 +123,15 @@ def _parts(image: Recorded, several: bool) -> tuple[list[str], list[Block], list
         setup.append((f"pipe = pipe.to({python_literal(device)})",))
     # 3. The scheduler, built from the model's own config as the run builds it.
     own: list[Block] = []
+    fields = "".join(f", {name}={python_literal(value)}" for name, value in _scheduler_of(record)[1])
     if several:
         setup.append((f"{OWN_SCHEDULER} = pipe.scheduler  # the model's own: each image starts from it",))
-        swap = f"{scheduler}.from_config({OWN_SCHEDULER}.config)" if scheduler else OWN_SCHEDULER
+        cls = scheduler or f"type({OWN_SCHEDULER})"
+        swap = f"{cls}.from_config({OWN_SCHEDULER}.config{fields})" if scheduler or fields else OWN_SCHEDULER
         own.append((f"pipe.scheduler = {swap}",))
-    elif scheduler:
-        setup.append((f"pipe.scheduler = {scheduler}.from_config(pipe.scheduler.config)",))
+    elif scheduler or fields:
+        cls = scheduler or "type(pipe.scheduler)"
+        setup.append((f"pipe.scheduler = {cls}.from_config(pipe.scheduler.config{fields})",))
     # 4. The image's own lines: its compared value, its first stage, the call with every recorded argument
     #    and the generator of each image of the run's call, then its file.
     if applied := each("code_apply"):

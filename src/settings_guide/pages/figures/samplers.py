@@ -35,7 +35,28 @@ SAMPLERS = {
 }
 
 
+# The sigma spacings diffusers' schedulers take as config flags, and what AUTOMATIC1111's "Schedule type" menu
+# (modules/sd_schedulers.py) and ComfyUI's KSampler `scheduler` (comfy/samplers.py SCHEDULER_NAMES) call them.
+SCHEDULE_TYPES = {
+    "use_karras_sigmas": SamplerNames("Karras", "karras"),
+    "use_exponential_sigmas": SamplerNames("Exponential", "exponential"),
+    "use_beta_sigmas": SamplerNames("Beta", "beta"),
+}
+
+
 def also_called(parameter, value) -> str | None:
-    """What the tools call a compared scheduler, e.g. ``AUTOMATIC1111: Euler a · ComfyUI: euler_ancestral``."""
+    """What the tools call a compared scheduler, e.g. ``AUTOMATIC1111: Euler a · ComfyUI: euler_ancestral``,
+    or a compared schedule type (one of the sigma flags switched on), e.g. ``AUTOMATIC1111: Karras · ...``."""
     names = SAMPLERS.get(value) if parameter == "scheduler" and isinstance(value, str) else None
+    if names is None:
+        names = _schedule_type(parameter, value)
     return f"AUTOMATIC1111: {names.automatic1111} · ComfyUI: {names.comfyui}" if names else None
+
+
+def _schedule_type(parameter, value) -> SamplerNames | None:
+    """The schedule type a value of sigma flags (``scheduler.use_karras_sigmas+...``) switches on, if one."""
+    names = parameter if isinstance(parameter, list) else str(parameter).split("+")
+    fields = [name.removeprefix("scheduler.") for name in names]
+    flags = value if isinstance(value, list) and len(value) == len(fields) else [value]
+    on = [field for field, flag in zip(fields, flags, strict=False) if flag is True]
+    return SCHEDULE_TYPES.get(on[0]) if len(on) == 1 else None

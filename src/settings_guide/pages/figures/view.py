@@ -123,6 +123,32 @@ class ModelFigures:
     scrubber: Scrubber | None = None
     sources: tuple[SourceImage, ...] = ()  # the images every image starts from or follows
     reproduce_setup: str | None = None  # the Reproduce code its images share, run once before each one's own
+    about: ModelAbout | None = None  # what the reader needs before running the model: licence, gating, download
+    no_effect: str | None = None  # why the setting does nothing on this model, shown instead of images (Markdown)
+    schedule: ScheduleChart | None = None  # a scheduler comparison: the noise level per step of each value
+
+
+@dataclass(frozen=True)
+class ScheduleChart:
+    """The noise schedules a scheduler comparison's images ran, one line per value (light and dark SVG)."""
+
+    light: str  # path inside the site
+    dark: str
+    width: int
+    height: int
+    alt: str
+    files: tuple[tuple[str, str], ...] = ()  # (path inside the site, SVG text): the build writes them
+
+
+@dataclass(frozen=True)
+class ModelAbout:
+    """A profile's licence, gating and download size, from figures/defaults.yml (maintainers' file)."""
+
+    label: str
+    licence: str
+    licence_url: str
+    gated: bool
+    download_gb: float | None = None
 
 
 @dataclass(frozen=True)
