@@ -5,12 +5,18 @@ to a list of links without JavaScript."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import yaml
 from playwright.sync_api import expect
 
 from .conftest import FIGURES_SLUG
 
 PAGE = f"settings/{FIGURES_SLUG}/"
+ROOT = Path(__file__).resolve().parents[2]
+_PROFILES = yaml.safe_load((ROOT / "figures" / "defaults.yml").read_text("utf-8"))["models"]
+_MODELS = yaml.safe_load((ROOT / "settings" / f"{FIGURES_SLUG}.yml").read_text("utf-8"))["comparison"]["models"]
+TAB_LABELS = [_PROFILES[entry["profile"]]["label"] for entry in _MODELS]  # the page's tabs, in its order
 LOADED = "(i => i.complete && i.naturalWidth > 0)(document.querySelector('.sg-scrubber-view img'))"
 
 
@@ -26,7 +32,10 @@ def test_each_model_has_a_tab_and_a_hidden_tab_loads_its_images_only_when_opened
     visited = open_page(PAGE, wait_until="networkidle")
     page = visited.page
     labels = page.locator(".sg-model-tabs .tabbed-labels label")
-    expect(labels).to_have_text(["SDXL", "FLUX.1 [schnell]", "FLUX.1 [dev]"])
+    expect(labels).to_have_text(TAB_LABELS)
+    # Nine tabs wrap onto more rows rather than scroll out of sight: every label is inside the page's width.
+    boxes = [labels.nth(index).bounding_box() for index in range(labels.count())]
+    assert all(box["x"] + box["width"] <= page.viewport_size["width"] for box in boxes)
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # every lazy image of the open tab in range
     page.wait_for_load_state("networkidle")
     before = _requested_images(page)

@@ -121,7 +121,9 @@ def test_first_comparison_image_loads_eagerly_the_rest_lazily_all_with_their_siz
         "all => all.map(i => [i.loading, i.getAttribute('width'), i.getAttribute('height')])"
     )
     # The first model's tab first; every image of the other tabs waits until its tab is opened.
-    assert [loading for loading, _, _ in attributes] == ["eager"] + ["lazy"] * 8
+    assert len(attributes) >= 9 and [loading for loading, _, _ in attributes] == ["eager"] + ["lazy"] * (
+        len(attributes) - 1
+    )
     assert all(width == height == "1024" for _, width, height in attributes)
 
 
