@@ -54,7 +54,13 @@ MINIMAL_SETTING = textwrap.dedent(
       automatic1111:
         absent: Not in this tool.
         sources: ["https://example.com/a"]
+      forge:
+        absent: Not in this tool.
+        sources: ["https://example.com/a"]
       comfyui:
+        absent: Not in this tool.
+        sources: ["https://example.com/a"]
+      swarmui:
         absent: Not in this tool.
         sources: ["https://example.com/a"]
       invokeai:

@@ -185,7 +185,7 @@ def test_every_page_has_the_tool_table_with_the_main_tools(catalogue, pages):
         page = pages[f"settings/{item.slug}.md"]
         assert "## In Your Tool" in page, item.slug
         table = page.split("## In Your Tool", 1)[1].split("\n## ", 1)[0]
-        for tool in ("diffusers", "AUTOMATIC1111 / Forge", "ComfyUI", "InvokeAI"):
+        for tool in ("diffusers", "AUTOMATIC1111", "Forge", "ComfyUI", "SwarmUI", "InvokeAI"):
             assert re.search(rf"^\| {re.escape(tool)} \| ", table, re.MULTILINE), f"{item.slug}: no {tool} row"
 
 
@@ -199,3 +199,83 @@ def test_no_source_points_at_a_removed_diffusers_docs_page(catalogue):
     for item in catalogue:
         for source in item.setting.sources:
             assert not source.url.rstrip("/").endswith(removed), f"{item.slug}: {source.url}"
+
+
+def _prose(setting) -> str:
+    """The text a contributor writes about a setting, outside its comparison and recommendations."""
+    parts = [setting.summary, setting.intro, setting.what_it_does, *setting.tips]
+    parts += [band.description for band in setting.ranges] + [choice.description for choice in setting.choices]
+    rows = [getattr(setting.tools, tool) for tool in type(setting.tools).model_fields] if setting.tools else []
+    parts += [text for row in rows for text in (row.note, row.absent) if text]
+    return " ".join(" ".join(part.split()) for part in parts)
+
+
+def _defaults(row, label: str) -> dict[str | None, str]:
+    place = next(place for place in row.places if place.label == label)
+    return {default.applies_to: default.value for default in place.defaults}
+
+
+def test_the_second_pass_corrections_stay_corrected(catalogue):
+    """Issue 22's wrong and misleading claims, each checked against the tools' source; none may come back."""
+    by_slug = {item.slug: item.setting for item in catalogue}
+    tools = {slug: setting.tools for slug, setting in by_slug.items()}
+
+    # AUTOMATIC1111 stopped writing "Batch size" to the saved parameters in January 2023; Forge never did.
+    for tool in ("automatic1111", "forge"):
+        assert all(place.infotext != "Batch size" for place in getattr(tools["batch-size"], tool).places)
+    # The current diffusers reproducibility page has no "deterministic batch generation" section.
+    assert all("reusing_seeds" not in source.url for source in by_slug["batch-size"].sources)
+
+    # Forge's UI presets start on their own sampler and schedule type, not DPM++ 2M with Automatic.
+    forge = tools["scheduler"].forge
+    assert _defaults(forge, "Sampling method") == {
+        "sd preset": "Euler a",
+        "xl preset": "DPM++ 2M SDE",
+        "flux preset": "Euler",
+    }
+    assert _defaults(forge, "Schedule type") == {
+        "sd preset": "Automatic",
+        "xl preset": "Karras",
+        "flux preset": "Simple",
+    }
+    # Step counts and the speed/quality trade-off no longer lean on diffusers docs text removed in v0.36.
+    scheduler = _prose(by_slug["scheduler"])
+    for gone in (
+        "say it can give good images in about 30 steps",
+        "also put it at about 30",
+        "as the scheduler guide shows",
+    ):
+        assert gone not in scheduler, gone
+    assert "docs describe as a good balance" not in scheduler and "docs call it a good balance" not in scheduler
+
+    # Forge ships PAG (PerturbedAttentionGuidance Integrated, scale 3.0) and IP-Adapter (sd_forge_ipadapter).
+    assert tools["pag-scale"].forge.places and not tools["pag-scale"].forge.absent
+    assert tools["pag-scale"].forge.places[0].defaults[0].value == "3.0"
+    assert tools["ip-adapter-scale"].forge.places and not tools["ip-adapter-scale"].forge.absent
+
+    # The SDXL IP-Adapter is about 700 MB plus a 3.7 GB image encoder, and at 1.0 the text still counts.
+    ip_adapter = _prose(by_slug["ip-adapter-scale"])
+    assert "100 MB" not in ip_adapter and "700 MB" in ip_adapter
+    assert "listening to the image prompt only" not in ip_adapter and "text still counts" in ip_adapter
+
+    # Only the model card recommends 0.5; the current diffusers ControlNet guide has no SD 1.5 examples.
+    controlnet = _prose(by_slug["controlnet-conditioning-scale"])
+    assert "diffusers docs and the model card" not in controlnet and "diffusers docs recommend 0.5" not in controlnet
+    assert "SD 1.5 examples in the same guide" not in controlnet
+
+    # denoising_end cuts at a fraction of the training timesteps, not of the steps; A1111 1.9 switches by timestep.
+    refiner = _prose(by_slug["refiner-switch"])
+    assert "the base does the first 80% and the refiner the last 20%" not in refiner
+    assert "1000 training timesteps" in refiner and "refiner_switch_by_sample_steps" in refiner
+    assert "0.8 of 25 steps is step 20." not in refiner
+
+    # ComfyUI's (and Forge's) ControlNet start and end are fractions of the noise range, not of the steps.
+    window = _prose(by_slug["controlnet-guidance-start-end"])
+    assert "Both values are fractions of the total number of steps" not in window and "noise range" in window
+
+    # Forge ignores --no-half-vae; diffusers' argument is `dtype`; a dtype dict needs its "default" key.
+    vae = tools["vae-and-precision"]
+    assert "--vae-in-fp32" in _prose(by_slug["vae-and-precision"])
+    assert all("--no-half-vae" not in (place.where or "") for place in vae.forge.places)
+    assert [place.name for place in vae.diffusers.places] == ["dtype"]
+    assert 'Give it a `"default"` key' in _prose(by_slug["vae-and-precision"])

@@ -11,7 +11,7 @@ from settings_guide.cli import main
 from settings_guide.errors import ProblemsFound
 from settings_guide.settings.json_schema import MODELINE, SCHEMA_FILE_NAME
 from settings_guide.settings.load import find_setting_files, load_settings
-from settings_guide.settings.model import CATEGORIES, Setting
+from settings_guide.settings.model import CATEGORIES, TOOLS, Setting
 from settings_guide.settings.scaffold import PLACEHOLDER, scaffold_setting
 from settings_guide.settings.yaml_reader import read_yaml
 from settings_guide.site.pages import ProjectPaths, generate_site
@@ -60,6 +60,11 @@ def test_new_file_has_every_field_and_is_refused_until_each_placeholder_is_repla
     assert text.splitlines()[0] == MODELINE
     data = read_yaml(text.encode()).data
     assert list(data) == list(Setting.model_fields), "every field, in the models' order"
+    # A row per tool, Forge and SwarmUI included, in the table's order; each names its tool in its placeholder.
+    assert (
+        list(data["tools"]) == list(TOOLS) == ["diffusers", "automatic1111", "forge", "comfyui", "swarmui", "invokeai"]
+    )
+    assert all(f"where {TOOLS[tool]} has" in data["tools"][tool]["absent"] for tool in TOOLS)
 
     with pytest.raises(ProblemsFound) as refused:
         load_settings(find_setting_files(project / "settings"))

@@ -136,8 +136,10 @@ def test_tool_table_lists_every_tool_and_cites_the_numbered_sources():
     assert [row.split(" | ")[0] for row in rows] == [
         "| Tool",
         "| diffusers",
-        "| AUTOMATIC1111 / Forge",
+        "| AUTOMATIC1111",
+        "| Forge",
         "| ComfyUI",
+        "| SwarmUI",
         "| InvokeAI",
     ]
     sources = page.split("## Sources", 1)[1]
@@ -161,7 +163,7 @@ def test_a_setting_without_tools_still_shows_a_row_for_every_tool(tmp_path):
     path = tmp_path / "example.yml"
     path.write_text(minimal_setting().split("tools:\n", 1)[0])
     page = render_site_pages(make_environment(ROOT / "templates"), load_settings([path]))[1].markdown
-    for tool in ("diffusers", "AUTOMATIC1111 / Forge", "ComfyUI", "InvokeAI"):
+    for tool in ("diffusers", "AUTOMATIC1111", "Forge", "ComfyUI", "SwarmUI", "InvokeAI"):
         assert f"| {tool} | *Not documented yet.* | — | — | — |" in page
 
 

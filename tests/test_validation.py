@@ -54,7 +54,7 @@ BAD_FILES = [
         GOOD.replace("summary: A short summary.", "summary: [unclosed"),
         r"^x\.yml:5:10: the \[ opened here is not closed",  # where it opens, not where YAML gave up
     ),
-    ("duplicate key", GOOD + "name: Again\n", r"^x\.yml:42:1: duplicate key 'name' \(first set on line 2\)"),
+    ("duplicate key", GOOD + "name: Again\n", r"^x\.yml:48:1: duplicate key 'name' \(first set on line 2\)"),
     (
         "tab indentation",
         GOOD.replace("  - label: Low", "\t- label: Low"),
@@ -86,7 +86,7 @@ BAD_FILES = [
         r"^x\.yml:1:4: YAML anchors and aliases .* are not allowed",
     ),
     ("very large file", GOOD + "# " + "x" * MAX_FILE_BYTES + "\n", r"^x\.yml:1:1: file is [\d,]+ bytes"),
-    ("two documents", GOOD + "---\nname: second\n", r"^x\.yml:42:1: YAML syntax error: expected a single document"),
+    ("two documents", GOOD + "---\nname: second\n", r"^x\.yml:48:1: YAML syntax error: expected a single document"),
     (
         "unknown key",
         GOOD.replace("summary:", "sumary:"),
@@ -146,7 +146,7 @@ BAD_FILES = [
     (
         "source link not https",
         GOOD.replace("    url: https://example.com/a", "    url: 'http://example.com'"),
-        r"^x\.yml:41:10: sources\[0\]\.url: must be an https:// link",
+        r"^x\.yml:47:10: sources\[0\]\.url: must be an https:// link",
     ),
 ]
 
@@ -184,7 +184,7 @@ def test_cross_file_rules(tmp_path):
         for p in problems
     ), problems
     assert any(
-        re.search(r"^second\.yml:42:11: related\[0\]: no setting has the slug 'frist'; did you mean 'first'\?", p)
+        re.search(r"^second\.yml:48:11: related\[0\]: no setting has the slug 'frist'; did you mean 'first'\?", p)
         for p in problems
     ), problems
 
@@ -282,6 +282,19 @@ def test_comparison_with_its_own_model_must_name_the_pipeline(tmp_path):
             "a missing tool row",
             ('  invokeai:\n    absent: Not in this tool.\n    sources: ["https://example.com/a"]\n', ""),
             r"^x\.yml:\d+:\d+: tools\.invokeai: this field is required",
+        ),
+        (
+            "Forge, AUTOMATIC1111's fork, has a row of its own",
+            ('  forge:\n    absent: Not in this tool.\n    sources: ["https://example.com/a"]\n', ""),
+            r"^x\.yml:\d+:\d+: tools\.forge: this field is required",
+        ),
+        (
+            "SwarmUI writes no infotext",
+            (
+                "  swarmui:\n    absent: Not in this tool.\n",
+                "  swarmui:\n    places:\n      - name: example_alias\n        infotext: example_alias\n",
+            ),
+            r"^x\.yml:\d+:\d+: tools\.swarmui\.places\[0\]\.infotext: only AUTOMATIC1111 and Forge write infotext",
         ),
         (
             "ComfyUI place without its node",

@@ -475,10 +475,14 @@ class Source(_Strict):
 # The tools a reader may have open, in the order the "In Your Tool" table lists them.
 TOOLS: dict[str, str] = {
     "diffusers": "diffusers",
-    "automatic1111": "AUTOMATIC1111 / Forge",
+    "automatic1111": "AUTOMATIC1111",
+    "forge": "Forge",
     "comfyui": "ComfyUI",
+    "swarmui": "SwarmUI",
     "invokeai": "InvokeAI",
 }
+# The tools that save AUTOMATIC1111's infotext (the "parameters" text) with each image: Forge is its fork.
+INFOTEXT_TOOLS = ("automatic1111", "forge")
 
 
 class ToolDefault(_Strict):
@@ -487,8 +491,8 @@ class ToolDefault(_Strict):
     value: ShortText = Field(description="The default as the tool shows it, e.g. `20` or `7.5`; plain text.")
     applies_to: ShortText | None = Field(
         default=None,
-        description="Which pipeline family, tab or mode has this default, e.g. `SDXL` or `img2img tab`; "
-        "leave out when there is one default.",
+        description="Which pipeline family, tab, mode or UI preset has this default, e.g. `SDXL`, `img2img tab` "
+        "or `xl preset` (Forge); leave out when there is one default.",
     )
 
 
@@ -507,12 +511,12 @@ class ToolPlace(_Strict):
     )
     name: ShortText | None = Field(
         default=None,
-        description="The name in code: the diffusers argument, the AUTOMATIC1111 API field, the ComfyUI node "
-        "input or the InvokeAI field, e.g. `num_inference_steps`.",
+        description="The name in code: the diffusers argument, the AUTOMATIC1111 or Forge API field, the ComfyUI "
+        "node input, the SwarmUI parameter id or the InvokeAI field, e.g. `num_inference_steps`.",
     )
     infotext: ShortText | None = Field(
         default=None,
-        description="AUTOMATIC1111 only: the key in the parameters saved with each image, e.g. `Steps`.",
+        description="AUTOMATIC1111 and Forge only: the key in the parameters saved with each image, e.g. `Steps`.",
     )
     defaults: list[ToolDefault] = Field(
         default_factory=list,
@@ -543,9 +547,14 @@ class Tools(_Strict):
 
     diffusers: ToolRow = Field(description="The diffusers pipelines: call argument and default per family.")
     automatic1111: ToolRow = Field(
-        description="AUTOMATIC1111's web UI and Forge: UI label, API field, infotext key and default."
+        description="AUTOMATIC1111's Stable Diffusion web UI: UI label, API field, infotext key and default."
+    )
+    forge: ToolRow = Field(
+        description="Stable Diffusion WebUI Forge: UI label, API field, infotext key and default per UI preset "
+        "(`sd`, `xl`, `flux`) where they differ from each other."
     )
     comfyui: ToolRow = Field(description="ComfyUI: node, input and default.")
+    swarmui: ToolRow = Field(description="SwarmUI: parameter label, parameter id and default.")
     invokeai: ToolRow = Field(description="InvokeAI: UI label or field, and default.")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 
 from .. import kinds
 from ..errors import did_you_mean
-from .model import TOOLS, LoadedSetting, Setting, ToolRow, scheduler_field
+from .model import INFOTEXT_TOOLS, TOOLS, LoadedSetting, Setting, ToolRow, scheduler_field
 from .recipe_rules import check_comparison_kinds
 
 Finding = tuple[tuple, str]  # (location inside the file, message)
@@ -82,7 +82,7 @@ def _check_place(tool: str, place, loc: tuple) -> Iterator[Finding]:
         yield (*loc, "label"), "diffusers has no UI labels; put the argument under `name`"
     if tool == "comfyui" and place.where is None:
         yield loc, "a ComfyUI place needs `where`: the node, e.g. `KSampler node`"
-    if tool != "automatic1111" and place.infotext is not None:
+    if tool not in INFOTEXT_TOOLS and place.infotext is not None:
         yield (*loc, "infotext"), "only AUTOMATIC1111 and Forge write infotext; remove `infotext` here"
     if place.where is None and place.label is None and place.name is None:
         yield loc, "a place needs at least one of `where`, `label` (what the UI shows) and `name` (what code uses)"
