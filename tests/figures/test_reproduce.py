@@ -268,6 +268,14 @@ def test_automatic1111_parameters_follow_its_png_info_format():
     swapped = {**SDXL_ENTRY, "scheduler": "DPMSolverMultistepScheduler", "call": {**SDXL_ENTRY["call"]}}
     swapped["call"]["guidance_scale"] = 5.0
     assert "Sampler: DPM++ 2M, Schedule type: Uniform, CFG scale: 5, Seed" in automatic1111_parameters(swapped).text
+    # A step-distilled LoRA's call: trailing spacing is SGM Uniform there, and guidance 0 (no CFG) is its CFG scale 1.
+    lightning = {**SDXL_ENTRY, "scheduler_config": {"timestep_spacing": "trailing"}, "call": {**SDXL_ENTRY["call"]}}
+    lightning["call"]["guidance_scale"] = 0.0
+    assert "Schedule type: SGM Uniform, CFG scale: 1, Seed" in automatic1111_parameters(lightning).text
+    karras = {**SDXL_ENTRY, "scheduler_config": {"use_karras_sigmas": True, "use_beta_sigmas": False}}
+    assert "Schedule type: Karras," in automatic1111_parameters(karras).text
+    both = {**SDXL_ENTRY, "scheduler_config": {"use_karras_sigmas": True, "timestep_spacing": "trailing"}}
+    assert automatic1111_parameters(both).text is None
 
 
 def test_settings_without_an_automatic1111_counterpart_are_named_not_guessed():

@@ -1,5 +1,5 @@
 """Tiny random-weight stand-ins for the adapters and second-stage models of the SDXL comparisons
-(refiner, LoRA, ControlNet, IP-Adapter, fp16-safe VAE), laid out in an offline Hugging Face cache
+(refiner, a style LoRA and a step-distillation LoRA, ControlNet, IP-Adapter, fp16-safe VAE), laid out in an offline Hugging Face cache
 the way the Hub lays out the real repositories, so diffusers loads them by Hub id and revision.
 
 Every one fits the tiny SDXL of ``tiny_models``: its 4-channel latents, its UNet's 64-wide cross
@@ -22,9 +22,11 @@ ADAPTER_REPOS = {
     "controlnet": ("diffusers/controlnet-canny-sdxl-1.0", "eb115a19a10d14909256db740ed109532ab1483c"),
     "ip-adapter": ("h94/IP-Adapter", "018e402774aeeddd60609b4ecdb7e298259dc729"),
     "vae-fp16-fix": ("madebyollin/sdxl-vae-fp16-fix", "207b116dae70ace3637169f1ddd2434b91b3a8cd"),
+    "lightning-lora": ("ByteDance/SDXL-Lightning", "c9a24f48e1c025556787b0c58dd67a091ece2e44"),
 }
 
 LORA_WEIGHT = "pixel-art-xl.safetensors"
+LIGHTNING_LORA_WEIGHT = "sdxl_lightning_8step_lora.safetensors"
 IP_ADAPTER_SUBFOLDER = "sdxl_models"
 IP_ADAPTER_WEIGHT = "ip-adapter_sdxl.safetensors"
 
@@ -48,10 +50,11 @@ def build_adapter_cache(cache: Path, names=tuple(ADAPTER_REPOS)) -> Path:
     """Every named adapter, tiny, at its commit in ``ADAPTER_REPOS``; existing snapshots are kept."""
     writers = {
         "sdxl-refiner": lambda folder: tiny_refiner().save_pretrained(folder),
-        "lora": save_tiny_lora,
+        "lora": lambda folder: save_tiny_lora(folder, LORA_WEIGHT),
         "controlnet": lambda folder: tiny_controlnet().save_pretrained(folder),
         "ip-adapter": save_tiny_ip_adapter,
         "vae-fp16-fix": lambda folder: tiny_fp16_fix_vae().save_pretrained(folder),
+        "lightning-lora": lambda folder: save_tiny_lora(folder, LIGHTNING_LORA_WEIGHT, seed=6),
     }
     for name in names:
         repo, commit = ADAPTER_REPOS[name]
@@ -96,8 +99,9 @@ def tiny_refiner():
 # --- LoRA --------------------------------------------------------------------------------------
 
 
-def save_tiny_lora(folder: Path) -> None:
-    """A rank-4 LoRA on the tiny SDXL UNet's attention projections, saved as ``pixel-art-xl.safetensors``."""
+def save_tiny_lora(folder: Path, weight_name: str, seed: int = 2) -> None:
+    """A rank-4 LoRA on the tiny SDXL UNet's attention projections, saved as ``weight_name``; ``seed`` draws
+    its weights, so two LoRAs (a style's, a step-distillation's) change the image differently."""
     import torch
     from diffusers import StableDiffusionXLPipeline
     from peft import LoraConfig
@@ -105,13 +109,13 @@ def save_tiny_lora(folder: Path) -> None:
 
     unet = tiny_sdxl().unet
     unet.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
-    torch.manual_seed(2)
+    torch.manual_seed(seed)
     with torch.no_grad():  # peft starts lora_B at zero (no change); a trained LoRA's is not
         for name, parameter in unet.named_parameters():
             if "lora_B" in name:
                 parameter.normal_(std=0.5)
     StableDiffusionXLPipeline.save_lora_weights(
-        folder, unet_lora_layers=get_peft_model_state_dict(unet), weight_name=LORA_WEIGHT
+        folder, unet_lora_layers=get_peft_model_state_dict(unet), weight_name=weight_name
     )
 
 

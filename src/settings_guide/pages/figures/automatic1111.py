@@ -57,6 +57,24 @@ class Infotext:
     reasons: tuple[str, ...] = ()
 
 
+# The schedule types (modules/sd_schedulers.py) that space noise levels as a diffusers scheduler config does:
+# the model's own (leading) spacing is Uniform, trailing is SGM Uniform, and the sigma flags name their own.
+SCHEDULE_TYPES = {
+    (): "Uniform",
+    (("timestep_spacing", "leading"),): "Uniform",
+    (("timestep_spacing", "trailing"),): "SGM Uniform",
+    (("use_karras_sigmas", True),): "Karras",
+    (("use_exponential_sigmas", True),): "Exponential",
+    (("use_beta_sigmas", True),): "Beta",
+}
+
+
+def schedule_type(config: dict) -> str | None:
+    """AUTOMATIC1111's Schedule type for the scheduler config fields an image changed; None when none matches."""
+    changed = tuple(sorted((name, value) for name, value in config.items() if value is not False))
+    return SCHEDULE_TYPES.get(changed)
+
+
 def automatic1111_parameters(entry: dict, tags: tuple[str, ...] = ()) -> Infotext:
     """The generation parameters AUTOMATIC1111 writes into a PNG made with the same settings.
 
@@ -89,12 +107,17 @@ def automatic1111_parameters(entry: dict, tags: tuple[str, ...] = ()) -> Infotex
     if reasons:
         return Infotext(None, tuple(reasons))
 
+    schedule = schedule_type(entry.get("scheduler_config") or {})
+    if schedule is None:
+        reasons.append(f"the scheduler config {entry.get('scheduler_config')} has no AUTOMATIC1111 schedule type")
+        return Infotext(None, tuple(reasons))
     parameters = {
         "Steps": call["num_inference_steps"],
         "Sampler": sampler,
-        # The plain spacing of the model's noise levels: the runner never switches on Karras sigmas.
-        "Schedule type": "Uniform" if sampler != "DDIM" else "Automatic",
-        "CFG scale": call["guidance_scale"],
+        "Schedule type": schedule if sampler != "DDIM" else "Automatic",
+        # diffusers runs no classifier-free guidance at 1 or below; AUTOMATIC1111's CFG scale 1 is that, while its
+        # 0 would drop the prompt's prediction altogether.
+        "CFG scale": max(1, call["guidance_scale"]),
         "Seed": entry["seed"],
         "Size": f"{entry['width']}x{entry['height']}",
         "Model": checkpoint.name,
