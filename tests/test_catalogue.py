@@ -202,11 +202,12 @@ def test_no_source_points_at_a_removed_diffusers_docs_page(catalogue):
 
 
 def _prose(setting) -> str:
-    """The text a contributor writes about a setting, outside its comparison and recommendations."""
+    """The text a contributor writes about a setting, outside its comparison: prose, tool notes, recommendations."""
     parts = [setting.summary, setting.intro, setting.what_it_does, *setting.tips]
     parts += [band.description for band in setting.ranges] + [choice.description for choice in setting.choices]
     rows = [getattr(setting.tools, tool) for tool in type(setting.tools).model_fields] if setting.tools else []
     parts += [text for row in rows for text in (row.note, row.absent) if text]
+    parts += [row.note for row in setting.recommendations if row.note]
     return " ".join(" ".join(part.split()) for part in parts)
 
 
@@ -262,6 +263,8 @@ def test_the_second_pass_corrections_stay_corrected(catalogue):
     controlnet = _prose(by_slug["controlnet-conditioning-scale"])
     assert "diffusers docs and the model card" not in controlnet and "diffusers docs recommend 0.5" not in controlnet
     assert "SD 1.5 examples in the same guide" not in controlnet
+    # The current diffusers ControlNet guide has no SD 1.5 examples at all, and only the model card says 0.5.
+    assert "SD 1.5 examples in the diffusers" not in controlnet and "diffusers guide and the model card" not in controlnet
 
     # denoising_end cuts at a fraction of the training timesteps, not of the steps; A1111 1.9 switches by timestep.
     refiner = _prose(by_slug["refiner-switch"])
