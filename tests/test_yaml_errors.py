@@ -66,7 +66,7 @@ CASES = [
         "unclosed double quote at the end of the file",
         "    url: https://example.com/a",
         '    url: "https://example.com/a',
-        41, 10, 'the " that opens this value is never closed; end the value with "',
+        GOOD.splitlines().index("    url: https://example.com/a") + 1, 10, 'the " that opens this value is never closed; end the value with "',
     ),
     (
         "unclosed double quote closed by a later value's quote",
