@@ -234,7 +234,7 @@ def test_the_second_pass_corrections_stay_corrected(catalogue):
         "xl preset": "DPM++ 2M SDE",
         "flux preset": "Euler",
     }
-    assert _defaults(forge, "Schedule type") == {
+    assert _defaults(tools["schedule-type"].forge, "Schedule type") == {
         "sd preset": "Automatic",
         "xl preset": "Karras",
         "flux preset": "Simple",
