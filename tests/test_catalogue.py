@@ -264,7 +264,9 @@ def test_the_second_pass_corrections_stay_corrected(catalogue):
     assert "diffusers docs and the model card" not in controlnet and "diffusers docs recommend 0.5" not in controlnet
     assert "SD 1.5 examples in the same guide" not in controlnet
     # The current diffusers ControlNet guide has no SD 1.5 examples at all, and only the model card says 0.5.
-    assert "SD 1.5 examples in the diffusers" not in controlnet and "diffusers guide and the model card" not in controlnet
+    assert (
+        "SD 1.5 examples in the diffusers" not in controlnet and "diffusers guide and the model card" not in controlnet
+    )
 
     # denoising_end cuts at a fraction of the training timesteps, not of the steps; A1111 1.9 switches by timestep.
     refiner = _prose(by_slug["refiner-switch"])

@@ -104,6 +104,10 @@ class Kind:
     # Per image, once the pipeline is loaded: the lines that set its compared value (absolute, so the images
     # of a page can be made one after the other) and, instead of the usual `image.save(...)`, its own saving.
     code_apply: Callable[[dict], list[str]] = _none
+    # Inside the call, the lines for what the kind hands it besides the recorded arguments (a mask image); after
+    # it, the lines that finish the image the way the run did (pasted back over the input image).
+    code_call_arguments: Callable[[dict], list[str]] = _none
+    code_after_call: Callable[[dict, str], list[str]] = _none  # (entry, the input image's variable)
     code_save: Callable[[dict], list[str]] = _none
     # AUTOMATIC1111: what its prompt carries for this kind (a LoRA's `<lora:NAME:WEIGHT>` tag), or None where
     # its generation parameters cannot say it; a kind without the hook is left out of them, with that reason.
@@ -235,6 +239,16 @@ def first(found: Iterable[Kind], hook: str) -> Callable | None:
 
 
 # The kind files, imported for their register() call, in the order the schema and the docs list them.
-BUILT_IN = ("lora", "controlnet", "ip_adapter", "vae", "hires_fix", "refiner", "output_format", "batch_size")
+BUILT_IN = (
+    "lora",
+    "controlnet",
+    "ip_adapter",
+    "vae",
+    "hires_fix",
+    "refiner",
+    "inpainting",
+    "output_format",
+    "batch_size",
+)
 for _module in BUILT_IN:
     importlib.import_module(f"{__name__}.{_module}")

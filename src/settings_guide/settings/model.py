@@ -338,7 +338,7 @@ def _for_kinds(adapter_field: str) -> str:
 
 
 class Recipe(_Strict):
-    """A comparison made in two stages, each cached on its own (see figures/spec.py)."""
+    """A comparison made in stages, each cached on its own (see figures/spec.py): a first image, or the input image."""
 
     kind: KindName("recipe") = Field(description=_kinds_described("recipe") + ".")
     upscale: Annotated[float, BeforeValidator(_yaml_number), Field(strict=False, ge=1.1, le=4)] | None = Field(
@@ -427,7 +427,7 @@ class Comparison(_Strict):
         default=None,
         description="Numeric settings: more values to measure against a reference image, charted under the comparison.",
     )
-    recipe: Recipe | None = Field(default=None, description="A two-stage recipe: the hires fix or a refiner.")
+    recipe: Recipe | None = Field(default=None, description="A recipe: the hires fix, a refiner, or inpainting.")
     adapter: Adapter | None = Field(default=None, description="An adapter the images use: LoRA, ControlNet, ...")
     measure: KindName("measure") | None = Field(
         default=None, description="A comparison that measures: " + _kinds_described("measure") + "."

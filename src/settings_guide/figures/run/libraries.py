@@ -19,7 +19,7 @@ transformers.utils.logging.disable_progress_bar()
 import diffusers  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
 diffusers.utils.logging.set_verbosity_error()
 diffusers.utils.logging.disable_progress_bar()
@@ -49,6 +49,7 @@ class Libraries:
     transformers = transformers
     np = np
     Image = Image
+    ImageDraw = ImageDraw
     DTYPE_KEYWORD = DTYPE_KEYWORD
 
     @staticmethod

@@ -140,7 +140,9 @@ def _parts(image: Recorded, several: bool) -> tuple[list[str], list[Block], list
         stage = ["latents = base("]
         stage += [f"    {name}={_literal(name, value)}," for name, value in first["call"].items()]
         own.append((*stage, f'    generator=torch.Generator("cpu").manual_seed({first["seed"]}),', ").images"))
-    own.append(tuple(_call(record, call, inputs, seeds, bool(first))))
+    own.append(tuple(_call(record, call, inputs, seeds, bool(first), each("code_call_arguments"))))
+    if after := each("code_after_call", INPUT_VARIABLE):
+        own.append(tuple(after))
     # A kind of the image itself (a saved format) may save it its own way.
     saved = [line for kind in kinds.of_entry(entry) for line in kind.code_save(entry)]
     own.append(tuple(saved or [_save(entry)]))
@@ -167,7 +169,7 @@ def _header(images: list[Recorded]) -> list[str]:
     ]
 
 
-def _call(record: dict, call: dict, inputs: list[str], seeds: list[int], refined: bool) -> list[str]:
+def _call(record: dict, call: dict, inputs: list[str], seeds: list[int], refined: bool, own: list[str]) -> list[str]:
     lines = ["image = pipe("]
     lines += [
         f"    {name}={_literal(name, value)},"
@@ -175,6 +177,7 @@ def _call(record: dict, call: dict, inputs: list[str], seeds: list[int], refined
         if name not in RUNNER_ONLY and name not in inputs
     ]
     lines += [f"    {name}={INPUT_VARIABLE}," for name in inputs]
+    lines += own  # what a kind hands the call itself (an inpainting mask)
     if refined:
         lines.append("    image=latents,")
     if len(seeds) == 1:
