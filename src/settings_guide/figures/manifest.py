@@ -84,12 +84,15 @@ class ImageEntry(TypedDict, total=False):
     height: int | None
     sha256: str | None  # None: a shown failure, no file
     variants: list[FileRecord]
-    # A precision that broke the image, or a batch too large for the device: recorded and shown, no file.
-    result: Literal["nan", "black", "out-of-memory"]
+    # A precision that broke the image, a batch too large for the device, a backend for CUDA only on another
+    # device: recorded and shown, no file.
+    result: Literal["nan", "black", "out-of-memory", "needs-cuda"]
     message: str
     # What kinds add.
     first_stage: FirstStage
     control_image: FileRecord
+    mask_image: FileRecord  # an inpainting image's mask, beside its input image
+    quantized_component: str  # the pipeline component a quantization image's weights were quantized in
     batch_size: int
     peak_memory_bytes: int | None
     bytes: int
@@ -143,7 +146,8 @@ _MANIFEST = TypeAdapter(_Manifest)
 # Results recorded instead of an image, shown and labelled: a precision comparison's (figures/run/precision.py)
 # and a batch size's that ran out of memory (kinds/batch_size.py).
 OUT_OF_MEMORY = "out-of-memory"
-SHOWN_FAILURES = ("nan", "black", OUT_OF_MEMORY)
+NEEDS_CUDA = "needs-cuda"  # a quantization backend whose kernels exist for CUDA only, on a run without one
+SHOWN_FAILURES = ("nan", "black", OUT_OF_MEMORY, NEEDS_CUDA)
 
 
 def has_image(entry: dict) -> bool:
@@ -157,7 +161,8 @@ def entry_files(entry: dict) -> list[str]:
         return [entry["file"]]
     files = [entry["file"], *(variant["file"] for variant in entry.get("variants", []))]
     files += [entry["crop"]["file"]] if isinstance(entry.get("crop"), dict) else []
-    return files + ([entry["control_image"]["file"]] if isinstance(entry.get("control_image"), dict) else [])
+    kept = [entry[name]["file"] for name in ("control_image", "mask_image") if isinstance(entry.get(name), dict)]
+    return files + kept
 
 
 def read_manifest(figures_dir: Path) -> dict[str, dict]:

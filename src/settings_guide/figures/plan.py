@@ -124,9 +124,12 @@ class FigureJob:
         return f"FigureJob({self.file!r})"
 
     @property
-    def load_key(self) -> tuple[str, str, str, str]:
-        """What one model load serves: the model at its revision, in this image's dtype, with its adapter."""
-        return (*self.source.key, self.spec.dtype, adapter_key(self.spec.adapter))
+    def load_key(self) -> tuple[str, ...]:
+        """What one model load serves: the model at its revision, in this image's dtype, with its adapter (and
+        what a compared value changes in the load itself, such as quantized weights)."""
+        key = (*self.source.key, self.spec.dtype, adapter_key(self.spec.adapter))
+        parts = [part for kind in kinds.of_spec(self.spec) if (part := kind.load_part(self.spec.applied))]
+        return (*key, *parts)
 
     @property
     def needs_model(self) -> bool:

@@ -47,6 +47,14 @@ def _nothing_to_undo(pipe, applied, adapter, run) -> Callable[[], None] | None:
     return None
 
 
+def _empty(*args) -> str:
+    return ""
+
+
+def _no_arguments(*args) -> dict:
+    return {}
+
+
 def _nothing(*args) -> None:
     return None
 
@@ -81,6 +89,10 @@ class Kind:
     # fetches them with the models, before any image is made, so a missing one costs only its own images.
     hub_files: Callable[[Any], tuple[str, ...]] = _no_files  # (adapter) -> paths in its repository
     load: Callable[[Any, Any, Any, Any], Any] = _same_pipe  # (pipe, adapter, torch dtype, run) -> pipe
+    # A compared value that changes how the model itself loads (its weights quantized): what it adds to the
+    # load's key, so each value loads the model afresh, and the keyword arguments it adds to from_pretrained.
+    load_part: Callable[[dict], str] = _empty  # (applied values) -> a stable string, "" for the plain load
+    load_arguments: Callable[[type, dict, str, Any], dict] = _no_arguments  # (class, applied, device, run)
     apply: Callable[[Any, dict, Any, Any], Callable[[], None] | None] = _nothing_to_undo  # -> undo
     prepare: Callable[[Any, Any, Any], bool] | None = None  # (job, figures.run.generate.CallInputs, run)
     call: Callable[..., Any] | None = None  # (pipe, job, arguments, run) -> (results, seeds per image, extras)
@@ -249,6 +261,7 @@ BUILT_IN = (
     "inpainting",
     "output_format",
     "batch_size",
+    "quantization",
 )
 for _module in BUILT_IN:
     importlib.import_module(f"{__name__}.{_module}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ...atomic import write_bytes_atomic
 from .. import layout
-from ..manifest import OUT_OF_MEMORY
+from ..manifest import NEEDS_CUDA, OUT_OF_MEMORY
 from . import encode
 from .libraries import Libraries, np, torch
 
@@ -19,6 +19,7 @@ class RunContext(Libraries):
     layout = layout
     encode = encode
     OUT_OF_MEMORY = OUT_OF_MEMORY  # the result a measurement records for a call the device had no memory for
+    NEEDS_CUDA = NEEDS_CUDA  # the result of a value whose backend runs on CUDA only, on a run without CUDA
 
     def __init__(self, figures_dir: Path, device: str, call_pipeline: Callable, first_stage_record: Callable):
         self.figures_dir, self.device = Path(figures_dir), device

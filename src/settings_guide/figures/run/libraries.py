@@ -7,6 +7,7 @@ every other module of ``figures/run/`` takes them from here.
 from __future__ import annotations
 
 import gc
+import importlib
 import inspect
 import platform
 from functools import cached_property
@@ -51,6 +52,14 @@ class Libraries:
     Image = Image
     ImageDraw = ImageDraw
     DTYPE_KEYWORD = DTYPE_KEYWORD
+
+    @staticmethod
+    def optional_module(name: str):
+        """An optional library (a quantization backend), or None when it is not installed."""
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            return None
 
     @staticmethod
     def is_out_of_memory(error: BaseException) -> bool:

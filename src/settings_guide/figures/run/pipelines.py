@@ -169,9 +169,11 @@ class Pipelines:
         folder = self.folders[source.key]
         free = torch.cuda.mem_get_info()[0] if self.device == "cuda" else None
         mode, _ = choose_offload(self.offload, self.device, model_size(Path(folder), dtype), free)
-        pipe = pipeline_class(source.pipeline).from_pretrained(
-            folder, use_safetensors=True, **{DTYPE_KEYWORD: TORCH_DTYPES[dtype]}
-        )
+        cls = pipeline_class(source.pipeline)
+        extra = {}  # what a compared value adds to the load (a quantization config)
+        for kind in kinds.of_spec(job.spec):
+            extra |= kind.load_arguments(cls, job.spec.applied, self.device, LIBRARIES)
+        pipe = cls.from_pretrained(folder, use_safetensors=True, **{DTYPE_KEYWORD: TORCH_DTYPES[dtype]}, **extra)
         adapter = job.spec.adapter
         if adapter is not None:  # part of the load: another adapter (or none) loads the model afresh
             pipe = kinds.get(adapter.kind).load(pipe, adapter, TORCH_DTYPES[dtype], LIBRARIES)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ... import kinds
 from ...errors import FigureError, ProblemsFound
 from ...figures.layout import DEFAULTS_NAME, chart_file, sweep_id
-from ...figures.manifest import OUT_OF_MEMORY, has_image, read_manifest, read_sweeps
+from ...figures.manifest import NEEDS_CUDA, OUT_OF_MEMORY, has_image, read_manifest, read_sweeps
 from ...figures.plan import FigureJob, ModelResolver, plan_figures
 from ...figures.profiles import ModelProfile, load_defaults
 from ...figures.spec import IMAGE_TO_IMAGE, comparison_specs
@@ -47,7 +47,12 @@ from .view import (
 
 # What a manifest entry must hold for its image to be made again from it (stand-ins and old entries may not).
 RECORDED_CALL = ("call", "model", "revision", "pipeline", "dtype", "seed", "file")
-FAILURE_LABELS = {"nan": "NaN pixels: a black image", "black": "An all-black image", OUT_OF_MEMORY: "Out of memory"}
+FAILURE_LABELS = {
+    "nan": "NaN pixels: a black image",
+    "black": "An all-black image",
+    OUT_OF_MEMORY: "Out of memory",
+    NEEDS_CUDA: "Needs a CUDA GPU",
+}
 STALE = "its inputs changed since it was made"  # the slot's note when the plan gives no reason
 
 
