@@ -3,7 +3,8 @@ the mask blurred by the compared ``mask_blur`` and the result pasted back over t
 
 Why the paste: diffusers' inpainting pipelines binarize the mask they are given (``do_binarize=True``), so a
 blur only moves its edge a little; the soft edge readers know from AUTOMATIC1111 comes from compositing the
-result over the original through the blurred mask, which A1111 always does and diffusers does with
+result over the original through the blurred mask, which A1111 does (as is in its "Only masked" mode; its
+"Whole picture" mode doubles the blurred mask first) and diffusers does with
 ``image_processor.apply_overlay`` (its pipelines call it themselves only with ``padding_mask_crop``).
 """
 
@@ -98,7 +99,8 @@ def notes(comparison, first):
     return [
         "Each image repaints the white ellipse of the mask below in the shared input image. The mask is blurred "
         "by the radius in its caption (diffusers' mask_processor.blur, a Gaussian blur in pixels) and the result "
-        "is pasted back over the input image through it (image_processor.apply_overlay), as AUTOMATIC1111 does."
+        "is pasted back over the input image through it (image_processor.apply_overlay), as AUTOMATIC1111 does in "
+        "its Only masked mode."
     ]
 
 
