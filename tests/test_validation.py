@@ -345,7 +345,7 @@ LORA = (
         (
             "unknown recipe kind",
             "comparison:\n  parameter: strength\n  values: [4, 25]\n  recipe:\n    kind: hiresfix\n",
-            r"^x\.yml:22:11: comparison\.recipe\.kind: .*'hires-fix' or 'refiner'",
+            r"^x\.yml:22:11: comparison\.recipe\.kind: .*'hires-fix', 'refiner' or 'inpainting'",
         ),
         (
             "LoRA without its weight file",
