@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         metavar="PATH",
         help="site paths, e.g. settings/inference-steps/ "
-        "(default: the home, index and contributing pages and every setting page)",
+        "(default: the home, index, contributing, models and cheat-sheet pages, every model and every setting page)",
     )
     parser.add_argument("--figures", type=Path, metavar="DIR", help="a real figures folder instead of stand-ins")
     parser.add_argument(
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                 "",
                 "settings/",
                 "contributing/",
+                "models/",
+                "cheat-sheet/",
+                *(f"models/{path.stem}/" for path in sorted((project / "models").glob("[!_]*.yml"))),
                 *(f"settings/{slug}/" for slug in setting_slugs(project)),
             ]
             with SiteServer(serve_root, compress=True) as origin:

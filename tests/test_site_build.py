@@ -215,3 +215,22 @@ def _poll(url: str, ready, timeout: float = 60) -> str:
             pass
         time.sleep(0.3)
     raise AssertionError(f"{url} never became ready; last response starts {last[:200]!r}")
+
+
+def test_search_finds_a_model_page_by_any_of_its_names(built_site):
+    index = json.loads(read(built_site, "search/search_index.json"))
+    page = next(doc for doc in index["docs"] if doc["location"] == "models/flux2-klein-4b/")
+    names = yaml.safe_load((ROOT / "models" / "flux2-klein-4b.yml").read_text("utf-8"))["aliases"]
+    assert page["tags"] == names and {"flux2-klein", "Klein 4B"} <= set(names)
+    assert page["title"] == "FLUX.2 [klein] 4B" and "Klein 4B" in page["text"]
+
+
+def test_the_site_publishes_its_models_cheat_sheet_and_open_data(built_site):
+    keys = sorted(p.stem for p in (ROOT / "models").glob("[!_]*.yml"))
+    assert keys and all((built_site / "models" / key / "index.html").is_file() for key in keys)
+    home = read(built_site, "index.html")
+    assert "I use this model" in home and "I want to understand this setting" in home
+    assert all(f'href="models/{key}/"' in home for key in keys)
+    assert 'href="cheat-sheet/"' in home
+    published = json.loads(read(built_site, "api/v1/models.json"))
+    assert [model["key"] for model in published["models"]] == keys

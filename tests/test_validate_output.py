@@ -18,7 +18,7 @@ from .conftest import ROOT, minimal_setting, run_tool
 
 GOLDEN = Path(__file__).parent / "golden" / "validate"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-BROKEN = "guidance-scale.yml"  # eleven other settings link to it
+BROKEN = "guidance-scale.yml"  # twelve other settings link to it
 
 
 def complete_output(result) -> str:

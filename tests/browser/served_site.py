@@ -31,7 +31,7 @@ from settings_guide.site.mkdocs_config import read_mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PROJECT_PARTS = ("mkdocs.yml", "settings", "templates", "docs", "overrides")
+PROJECT_PARTS = ("mkdocs.yml", "settings", "models", "templates", "docs", "overrides")
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium; Playwright's own browser download does not work here
 CHROMIUM_ARGS = [

@@ -8,7 +8,17 @@ from axe_playwright_python.sync_playwright import Axe
 from .served_site import ROOT, setting_slugs
 
 SLUGS = setting_slugs(ROOT)
-PAGES = ["", "settings/", "contributing/", *(f"settings/{slug}/" for slug in SLUGS)]
+MODELS = sorted(path.stem for path in (ROOT / "models").glob("[!_]*.yml"))
+PAGES = [
+    "",
+    "settings/",
+    "contributing/",
+    "models/",
+    "cheat-sheet/",
+    "api/",
+    *(f"settings/{slug}/" for slug in SLUGS),
+    *(f"models/{key}/" for key in MODELS),
+]
 AXE_SCRIPT = Axe().axe_script  # axe-core, from axe-playwright-python
 # Every rule axe runs by default; only the violations come back, in a few words each.
 RUN_AXE = """async () => {

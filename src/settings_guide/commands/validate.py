@@ -16,6 +16,9 @@ def register(commands) -> None:
         help="the figure defaults to check comparisons against (model profiles, pinned commits); "
         "default: figures/defaults.yml, skipped when it does not exist",
     )
+    parser.add_argument(
+        "--models", type=Path, default=Path("models"), help="the model catalogue's folder (default: models/)"
+    )
     parser.set_defaults(command=run)
 
 
@@ -34,9 +37,21 @@ def run(args) -> int:
         print("no setting files found", file=sys.stderr)
         return 1
     loaded = load_settings(sorted(files))
+    models = _check_catalogue(loaded, Path(args.models), args.figures)
     checked = _check_figure_plan(loaded, args.figures)
-    print(f"{len(loaded)} setting file{'s' if len(loaded) != 1 else ''} valid" + checked)
+    print(f"{len(loaded)} setting file{'s' if len(loaded) != 1 else ''} valid" + models + checked)
     return 0
+
+
+def _check_catalogue(loaded, models_dir: Path, defaults_path: Path) -> str:
+    """The model files, their figure profiles and the recommendation rows that name them."""
+    from ..catalogue.load import find_model_files, load_catalogue, profile_names, recommendation_problems
+    from ..errors import ProblemsFound
+
+    catalogue = load_catalogue(find_model_files(models_dir), profile_names(defaults_path))
+    if problems := recommendation_problems(loaded, catalogue, models_dir):
+        raise ProblemsFound(problems)
+    return f", {len(catalogue)} model file{'s' if len(catalogue) != 1 else ''}" if catalogue else ""
 
 
 def _check_figure_plan(loaded, defaults_path: Path) -> str:

@@ -6,7 +6,7 @@ import difflib
 import hashlib
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ProblemsFound
 from .model import CATEGORIES, LoadedSetting, Setting, describe_value
@@ -89,7 +89,7 @@ def _parse_and_check(path: Path, shown: str, raw: bytes) -> tuple[LoadedSetting,
     try:
         setting = Setting.model_validate(document.data)
     except ValidationError as error:
-        problems = _from_validation_error(error, shown, document)
+        problems = problems_from_validation_error(error, shown, document)
         problems += [problem_in_document(shown, document, loc, message) for loc, message in findings]
         raise ProblemsFound(problems) from None
 
@@ -111,12 +111,15 @@ def _is_slug(text: str) -> bool:
     return bool(text) and slugify(text) == text
 
 
-def _from_validation_error(error: ValidationError, shown: str, document: YamlDocument) -> list[Problem]:
+def problems_from_validation_error(
+    error: ValidationError, shown: str, document: YamlDocument, root: type[BaseModel] = Setting
+) -> list[Problem]:
+    """pydantic's errors about a file read as ``root`` (a setting, a model file) as file:line:col problems."""
     problems: dict[tuple, Problem] = {}
     for detail in error.errors(include_url=False):
         loc = _data_loc(detail["loc"], document.data)
         kind = detail["type"]
-        message = _message(detail, loc)
+        message = _message(detail, loc, root)
         problem = problem_in_document(shown, document, loc, message, prefer_key=kind == "extra_forbidden")
         problems.setdefault(loc, problem)  # a union reports once per branch; keep one
     return list(problems.values())
@@ -138,11 +141,11 @@ def _data_loc(loc: tuple, data) -> tuple:
     return tuple(kept)
 
 
-def _message(detail: dict, loc: tuple) -> str:
+def _message(detail: dict, loc: tuple, root: type[BaseModel] = Setting) -> str:
     kind, message = detail["type"], detail["msg"]
     field_name = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        allowed = _allowed_fields(loc)
+        allowed = _allowed_fields(loc, root)
         hint = difflib.get_close_matches(str(field_name), allowed, n=1)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
         return f"unknown field {field_name!r}{suggestion} (allowed: {', '.join(allowed)})"
@@ -159,5 +162,5 @@ def _message(detail: dict, loc: tuple) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _allowed_fields(loc: tuple) -> list[str]:
-    return list((model_holding(loc) or Setting).model_fields)
+def _allowed_fields(loc: tuple, root: type[BaseModel] = Setting) -> list[str]:
+    return list((model_holding(loc, root) or root).model_fields)

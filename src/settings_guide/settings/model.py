@@ -463,6 +463,11 @@ class ModelRecommendation(_Strict):
     model: ShortText = Field(description="The model's name, e.g. `SDXL` or `FLUX.1 [dev]`.")
     value: ShortText = Field(description="The recommended value or range, as text, e.g. `20 – 30`.")
     note: LongText | None = Field(default=None, description="A short remark, plain text.")
+    models: list[Slug] = Field(
+        default_factory=list,
+        description="The model catalogue's keys this row is for (files in `models/`, e.g. `z-image-turbo`): "
+        "the row then also appears on those models' pages.",
+    )
 
 
 class Source(_Strict):

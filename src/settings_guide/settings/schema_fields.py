@@ -10,9 +10,10 @@ from pydantic.fields import FieldInfo
 from .model import Setting
 
 
-def model_holding(loc: tuple) -> type[BaseModel] | None:
-    """The model whose fields the last key of ``loc`` is among; None inside free-form values such as `arguments`."""
-    model = Setting
+def model_holding(loc: tuple, root: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    """The model whose fields the last key of ``loc`` is among; None inside free-form values such as `arguments`.
+    ``root`` is the file's model: a setting's unless told (a model file's)."""
+    model = root or Setting
     for part in loc[:-1]:
         if isinstance(part, int):
             continue  # an item of a list: the list's own model holds it

@@ -15,7 +15,6 @@ from mkdocs.structure.files import File, Files
 
 from ..atomic import write_text_atomic
 from ..errors import ProblemsFound
-from ..pages.render import INDEX_PAGE
 from ..pages.schema_reference import insert_schema_reference
 from ..settings.load import forget_loaded_settings
 from .code_breaks import break_identifiers
@@ -28,7 +27,6 @@ from .pages import (
     expand_nav,
     generate_site,
     setting_file_from_docs,
-    settings_nav,
 )
 from .redirects import redirect_html
 from .serve_polling import poll_more_often
@@ -94,7 +92,7 @@ class SettingsGuidePlugin(BasePlugin[SettingsGuideConfig]):
                     config.use_directory_urls,
                 )
             )
-        config.nav = expand_nav(config.nav, settings_nav(self.site.settings, INDEX_PAGE))
+        config.nav = expand_nav(config.nav, self.site.nav_sections())
         # What this build writes, so a redirect never replaces a page (known now: no disk reads later).
         self.written_urls = {file.dest_uri for file in files}
         # Later hooks need only these: the settings and their parsed files can go before MkDocs renders

@@ -16,10 +16,10 @@ from urllib.parse import urljoin
 import yaml
 
 from ..atomic import write_bytes_atomic, write_text_atomic
-from ..pages.render import INDEX_PAGE, SITE_ROOT_FROM_SOURCE_FILE, page_path
+from ..pages.render import SITE_ROOT_FROM_SOURCE_FILE, page_path
 from ..pages.schema_reference import insert_schema_reference
 from .mkdocs_config import drop_edit_links_without_repo, read_mkdocs_config
-from .pages import ProjectPaths, expand_nav, generate_site, setting_file_from_docs, settings_nav
+from .pages import ProjectPaths, expand_nav, generate_site, setting_file_from_docs
 
 CONFIG_NAME = "mkdocs.yml"
 SITE_FOLDER = "site"
@@ -85,7 +85,7 @@ def write_zensical_project(paths: ProjectPaths, out: Path) -> ZensicalProject:
     theme = config.setdefault("theme", {})
     if theme.get("custom_dir"):
         theme["custom_dir"] = str((paths.root / theme["custom_dir"]).resolve())
-    config["nav"] = expand_nav(config.get("nav"), settings_nav(site.settings, INDEX_PAGE))
+    config["nav"] = expand_nav(config.get("nav"), site.nav_sections())
     config["plugins"] = [*_other_plugins(config.get("plugins", [])), _redirects_plugin(site.redirects)]
     config["markdown_extensions"] = [
         *config.get("markdown_extensions", []),

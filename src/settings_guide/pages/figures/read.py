@@ -101,7 +101,13 @@ def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
             if entry is not None and entry.no_effect is not None:
                 profile = defaults.values.models[key]
                 tabs.append(
-                    ModelFigures(slots=[], label=profile.label, no_effect=entry.no_effect, about=model_about(profile))
+                    ModelFigures(
+                        slots=[],
+                        label=profile.label,
+                        profile=key,
+                        no_effect=entry.no_effect,
+                        about=model_about(profile),
+                    )
                 )
                 continue
             sweep = next((s for s in sweeps if s.spec.profile == key), None)
@@ -252,9 +258,10 @@ class _View:
         """One model's slots (each with the entry of its image, if made) plus how their images were made, from
         the first image that exists."""
         note = entry.note if entry is not None else None
+        profile = entry.profile if entry is not None else None
         slots, setup = self.reproduced(shown)
         if not made:
-            return ModelFigures(slots=slots, label=label, note=note, scrubber=scrubber)
+            return ModelFigures(slots=slots, label=label, profile=profile, note=note, scrubber=scrubber)
         comparison = item.setting.comparison
         first = made[0]
         origin = self.made_by(first)
@@ -275,6 +282,7 @@ class _View:
             sources=self.sources(comparison, first),
             slots=slots,
             label=label or None,
+            profile=profile,
             model=origin.get("model"),
             revision=origin.get("revision"),
             prompt=None if comparison.parameter == "prompt" else arguments.get("prompt"),

@@ -113,6 +113,7 @@ class ModelFigures:
 
     slots: list[FigureSlot]
     label: str | None = None  # the tab's title, e.g. "FLUX.1 [schnell]"
+    profile: str | None = None  # its figure profile: the tab's anchor (#model-<profile>) that model pages link to
     model: str | None = None
     revision: str | None = None
     prompt: str | None = None
@@ -189,6 +190,7 @@ def pending_figures(comparison) -> PageFigures:
                 for v in comparison.values_for(entry)
             ],
             label=entry.profile if entry is not None else None,
+            profile=entry.profile if entry is not None else None,
             note=entry.note if entry is not None else None,
         )
         for entry in entries
