@@ -105,7 +105,10 @@ def inline_scripts(page_html: str) -> set[str]:
     return folded - {""}
 
 
-OWN_SCRIPTS = ("javascripts/scrubber.js",)  # the theme's scripts live under assets/, ours here
+OWN_SCRIPTS = (
+    "javascripts/scrubber.js",
+    "javascripts/model-tab.js",
+)  # the theme's scripts live under assets/, ours here
 
 
 def assert_inert(page_html: str, where: str, allowed_scripts: set[str] | None = None) -> None:

@@ -17,7 +17,9 @@ def register(commands) -> None:
         "default: figures/defaults.yml, skipped when it does not exist",
     )
     parser.add_argument(
-        "--models", type=Path, default=Path("models"), help="the model catalogue's folder (default: models/)"
+        "--models",
+        type=Path,
+        help="the model catalogue's folder (default: models/ beside the settings folder)",
     )
     parser.set_defaults(command=run)
 
@@ -37,10 +39,18 @@ def run(args) -> int:
         print("no setting files found", file=sys.stderr)
         return 1
     loaded = load_settings(sorted(files))
-    models = _check_catalogue(loaded, Path(args.models), args.figures)
+    models = _check_catalogue(loaded, args.models or _models_beside(args.paths), args.figures)
     checked = _check_figure_plan(loaded, args.figures)
     print(f"{len(loaded)} setting file{'s' if len(loaded) != 1 else ''} valid" + models + checked)
     return 0
+
+
+def _models_beside(paths: list[Path]) -> Path:
+    """models/ next to the settings folder the command was given (settings/ itself by default)."""
+    if not paths:
+        return Path("models")
+    folder = paths[0] if paths[0].is_dir() else paths[0].parent
+    return folder.parent / "models"
 
 
 def _check_catalogue(loaded, models_dir: Path, defaults_path: Path) -> str:
