@@ -81,3 +81,49 @@ def test_a_blur_that_is_not_a_radius_is_refused_at_its_line(tmp_path):
     assert result.code != 0
     line = bad.splitlines().index("  values: [0, -4, 3]") + 1
     assert f"settings/blur.yml:{line}:" in result.err and "a mask blur is a radius in pixels" in result.err
+
+
+PADDING = setting_yaml(
+    "Padding",
+    """
+    parameter: padding_mask_crop
+    values: [2, 8]
+    recipe:
+      kind: inpainting
+      mask_blur: 1
+    prompt: a white owl on a mossy log
+    arguments:
+      strength: 0.9
+    """,
+)
+
+
+def test_only_masked_padding_lets_the_pipeline_paste_its_crop_back(tmp_path, hub_cache, monkeypatch):
+    project = make_project(tmp_path / "p", {"padding": PADDING}, defaults=defaults_yaml(dtype="fp32"))
+
+    result = run_figures(project)
+
+    assert result.code == 0, result.err
+    made = {entry["value"]: entry for entry in manifest(project).values() if entry["role"] == "comparison"}
+    assert {value: entry["call"]["padding_mask_crop"] for value, entry in made.items()} == {2: 2, 8: 8}
+    assert {entry["inputs"]["applied"]["mask_blur"] for entry in made.values()} == {1}  # the recipe's own blur
+    files = images(project)
+    assert files[made[2]["file"]] != files[made[8]["file"]]
+    site = generate_site(ProjectPaths.at(project, templates=str(ROOT / "templates")))
+    page = next(page for page in site.pages if page.path == "settings/padding.md")
+    (block,) = model_blocks(page.markdown, project)
+    assert "padding_mask_crop=2" in block.images[0] and "apply_overlay" not in "".join(block.images)
+    monkeypatch.chdir(project)
+    assert all(image.made == image.shown for image in run_block(block))
+
+
+def test_an_inpainting_comparison_without_a_blur_is_refused_at_its_recipe(tmp_path):
+    bare = PADDING.replace("    mask_blur: 1\n", "")
+    assert bare != PADDING
+    project = make_project(tmp_path / "p", {"padding": bare}, defaults=defaults_yaml(dtype="fp32"))
+
+    result = run_figures(project, "--dry-run")
+
+    assert result.code != 0
+    line = bare.splitlines().index("    kind: inpainting") + 1  # the recipe block starts there
+    assert f"settings/padding.yml:{line}:" in result.err and "inpainting needs its mask's blur" in result.err

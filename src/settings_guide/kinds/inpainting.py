@@ -21,14 +21,22 @@ SHAPE = "ellipse"
 # The ellipse's box as fractions of the image: the middle of the picture, where the shared prompt puts its subject.
 BOX = (0.25, 0.2, 0.75, 0.9)
 MAX_BLUR = 256
+PADDING = "padding_mask_crop"  # "Only masked": the crop around the mask, in pixels of padding (a call argument)
 
 
 def check(comparison):
     if "seed" in comparison.names:
         yield ("comparison", "parameter"), "inpainting makes one image per call; compare the seed on another page"
+    fixed = comparison.recipe.mask_blur
     if PARAMETER not in comparison.names:
-        yield ("comparison", "parameter"), f"an inpainting comparison compares `{PARAMETER}` (e.g. [0, 4, 16])"
+        if fixed is None:
+            yield (
+                ("comparison", "recipe"),
+                f"inpainting needs its mask's blur: compare `{PARAMETER}`, or set `{PARAMETER}:` here (e.g. 4)",
+            )
         return
+    if fixed is not None:
+        yield ("comparison", "recipe", PARAMETER), f"`{PARAMETER}` is the value being compared; remove it here"
     for value_loc, value in value_items(comparison, comparison.names.index(PARAMETER)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_BLUR:
             yield value_loc, f"a mask blur is a radius in pixels from 0 to {MAX_BLUR}, got {value!r}"
@@ -36,13 +44,11 @@ def check(comparison):
 
 def stage(spec, staging):
     # Repaints the shared input image; the mask is drawn from that image's size when the image is made.
-    return replace(
-        spec,
-        task=staging.IMAGE_TO_IMAGE,
-        recipe=NAME,
-        input=staging.input_image(),
-        applied={**spec.applied, MASK: SHAPE},
-    )
+    applied = {**spec.applied, MASK: SHAPE}
+    fixed = staging.comparison.recipe.mask_blur
+    if fixed is not None:  # the same blur for every image (a comparison of the padding or the strength)
+        applied[PARAMETER] = fixed
+    return replace(spec, task=staging.IMAGE_TO_IMAGE, recipe=NAME, input=staging.input_image(), applied=applied)
 
 
 def pipeline_class(cls, run):
@@ -79,6 +85,11 @@ def prepare(job, call, run):
 def call(pipe, job, call_inputs, run):
     """The pipeline's image pasted back over the input image through the blurred mask (see the module's note)."""
     arguments = call_inputs.arguments
+    if arguments.get(PADDING) is not None:
+        # "Only masked": the pipeline crops around the mask, inpaints the crop and pastes it back itself, on
+        # Pillow images only (its apply_overlay takes no arrays).
+        (pixels, seconds, flagged), *_ = run.call_pipeline(pipe, {**arguments, "output_type": "pil"}, [job.spec.seed])
+        return [(pixels / 255.0, seconds, flagged)], [[job.spec.seed]], {}
     (pixels, seconds, flagged), *_ = run.call_pipeline(pipe, arguments, [job.spec.seed])
     if run.np.isfinite(pixels).all():  # a broken image is left as it came, for the run's checks to name
         made = pipe.image_processor.numpy_to_pil(pixels[None])[0]
@@ -131,6 +142,8 @@ def code_call_arguments(entry):
 
 
 def code_after_call(entry, image: str):
+    if entry["call"].get(PADDING) is not None:
+        return []  # the pipeline pasted its crop back itself
     return [f"image = pipe.image_processor.apply_overlay(mask, {image}, image)  # pasted back through the mask"]
 
 
@@ -142,6 +155,7 @@ KIND = register(
         description="the shared input image repainted inside a centred ellipse, its mask blurred by the compared "
         "`mask_blur` and the result pasted back through it",
         parameters=(PARAMETER,),
+        fields=(PARAMETER,),
         check=check,
         stage=stage,
         pipeline_class=pipeline_class,

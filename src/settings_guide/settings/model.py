@@ -347,6 +347,10 @@ class Recipe(_Strict):
     refiner: Slug | None = Field(
         default=None, description="The refiner: its model profile in figures/defaults.yml, e.g. `sdxl-refiner`."
     )
+    mask_blur: Annotated[int, BeforeValidator(_yaml_number), Field(strict=True, ge=0, le=256)] | None = Field(
+        default=None,
+        description="Inpainting: the mask's blur radius in pixels for every image, when `mask_blur` is not compared.",
+    )
 
 
 class Adapter(_Strict):
