@@ -292,3 +292,18 @@ def test_built_contributing_page_shows_the_generated_reference(project, builder)
     assert re.search(r"<td><code>what_it_does</code></td>\s*<td>text, up to 8000 characters</td>", page)
     for model_class in MODELS[1:]:
         assert f'id="schema-{model_class.__name__.lower()}"' in page
+
+
+def test_committed_model_file_schema_matches_the_catalogue_model():
+    from settings_guide.catalogue.entry import CatalogueModel
+
+    committed = ROOT / "models" / SCHEMA_FILE_NAME
+    assert committed.read_text("utf-8") == setting_json_schema_text(CatalogueModel), (
+        "models/schema.json is out of date; run `.venv/bin/settings-guide schema --write`"
+    )
+
+
+def test_every_model_file_validates_against_its_schema():
+    files = sorted((ROOT / "models").glob("[!_]*.yml"))
+    result = check_jsonschema(*files, schema=ROOT / "models" / SCHEMA_FILE_NAME)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -12,6 +12,12 @@ def register(commands) -> None:
         "--write", action="store_true", help="write it to settings/schema.json instead (only if it changed)"
     )
     parser.add_argument("--dir", type=Path, default=Path("settings"), help="settings folder (default: settings/)")
+    parser.add_argument(
+        "--models-dir",
+        type=Path,
+        help="the model catalogue's folder (default: models/ beside --dir): --write writes its schema.json "
+        "there too when it exists",
+    )
     parser.set_defaults(command=run)
 
 
@@ -29,4 +35,11 @@ def run(args) -> int:
     path = args.dir / SCHEMA_FILE_NAME
     changed = write_text_atomic(path, text)
     print(f"{path.as_posix()} {'written' if changed else 'unchanged'}")
+    models_dir = args.models_dir or args.dir.parent / "models"
+    if models_dir.is_dir():  # the model files' schema, for the same editor support
+        from ..catalogue.entry import CatalogueModel
+
+        path = models_dir / SCHEMA_FILE_NAME
+        changed = write_text_atomic(path, setting_json_schema_text(CatalogueModel))
+        print(f"{path.as_posix()} {'written' if changed else 'unchanged'}")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
 from .model import Setting
@@ -42,9 +43,10 @@ class _AllChainSteps(GenerateJsonSchema):
         return merged
 
 
-def setting_json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft-07) of one setting file; unknown keys are rejected everywhere."""
-    generated = Setting.model_json_schema(ref_template="#/definitions/{model}", schema_generator=_AllChainSteps)
+def setting_json_schema(model: type[BaseModel] = Setting) -> dict[str, Any]:
+    """The JSON Schema (draft-07) of one setting file (or another file of ``model``, a model file's);
+    unknown keys are rejected everywhere."""
+    generated = model.model_json_schema(ref_template="#/definitions/{model}", schema_generator=_AllChainSteps)
     definitions = generated.pop("$defs", {})
     schema = {"$schema": DRAFT_07, **_to_draft_07(generated)}
     if definitions:
@@ -52,9 +54,10 @@ def setting_json_schema() -> dict[str, Any]:
     return schema
 
 
-def setting_json_schema_text() -> str:
-    """The schema as the text of ``settings/schema.json``: stable, indented, ending in a newline."""
-    return json.dumps(setting_json_schema(), indent=2, ensure_ascii=False) + "\n"
+def setting_json_schema_text(model: type[BaseModel] = Setting) -> str:
+    """The schema as the text of ``settings/schema.json`` (``models/schema.json`` for a model file's): stable,
+    indented, ending in a newline."""
+    return json.dumps(setting_json_schema(model), indent=2, ensure_ascii=False) + "\n"
 
 
 def _to_draft_07(node: dict[str, Any]) -> dict[str, Any]:
