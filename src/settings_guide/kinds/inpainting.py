@@ -107,11 +107,24 @@ def record(job, entry, run):
 
 
 def notes(comparison, first):
+    fixed = comparison.recipe.mask_blur
+    blur = (
+        "by the radius in its caption" if fixed is None else f"by {fixed} px"
+    ) + " (diffusers' mask_processor.blur, a Gaussian blur in pixels)"
+    cropped = PADDING in comparison.names or comparison.arguments.get(PADDING) is not None
+    if cropped:
+        pasted = (
+            "The pipeline crops the picture around the mask with the padding_mask_crop in its caption, inpaints "
+            "the crop at the full image size and pastes it back through the mask itself (AUTOMATIC1111's Only "
+            "masked)."
+        )
+    else:
+        pasted = (
+            "The result is pasted back over the input image through it (image_processor.apply_overlay), as "
+            "AUTOMATIC1111 does in its Only masked mode."
+        )
     return [
-        "Each image repaints the white ellipse of the mask below in the shared input image. The mask is blurred "
-        "by the radius in its caption (diffusers' mask_processor.blur, a Gaussian blur in pixels) and the result "
-        "is pasted back over the input image through it (image_processor.apply_overlay), as AUTOMATIC1111 does in "
-        "its Only masked mode."
+        f"Each image repaints the white ellipse of the mask below in the shared input image. The mask is blurred {blur}. {pasted}"
     ]
 
 
