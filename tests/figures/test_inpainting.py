@@ -127,3 +127,25 @@ def test_an_inpainting_comparison_without_a_blur_is_refused_at_its_recipe(tmp_pa
     assert result.code != 0
     line = bare.splitlines().index("    kind: inpainting") + 1  # the recipe block starts there
     assert f"settings/padding.yml:{line}:" in result.err and "inpainting needs its mask's blur" in result.err
+
+
+def test_a_quick_run_at_a_smaller_size_scales_the_blur_and_the_padding_with_the_picture(tmp_path):
+    from settings_guide.figures.make import BuildOptions, plan_project
+
+    project = make_project(tmp_path / "p", {"padding": PADDING, "blur": BLUR}, defaults=defaults_yaml(dtype="fp32"))
+
+    def compared(size):
+        planned = plan_project(BuildOptions(root=project, size=size), None)
+        jobs = [job for job in planned.full.jobs if job.spec.role == "comparison"]
+        return {
+            (job.spec.slug, job.spec.value): (
+                job.spec.applied["mask_blur"],
+                job.spec.arguments.get("padding_mask_crop"),
+            )
+            for job in jobs
+        }
+
+    native, half = compared(None), compared((16, 16))  # the tiny profile's own size is 32 x 32
+    assert native[("padding", 8)] == (1, 8) and half[("padding", 8)] == (0.5, 4)  # the same share of the picture
+    assert native[("blur", 3)] == (3, None) and half[("blur", 3)] == (1.5, None)
+    assert {key for key in native} == {key for key in half}  # captions keep the configured values

@@ -454,6 +454,12 @@ class Staging:
             )
         return profile_spec(self.defaults, name, self.overrides)
 
+    def size_scale(self, profile: str | None) -> float:
+        """How much --size shrinks (or grows) a profile's images: 1 without it. A kind whose values are pixels
+        of the picture (an inpainting crop's padding) scales them too, so they mean the same part of it."""
+        chosen = self.defaults.values.models.get(profile or "") or self.defaults.values.default
+        return self.native_size(profile)[0] / chosen.width
+
     def native_size(self, profile: str | None) -> tuple[int, int]:
         """A profile's native size (the default's for none), fitted into --size's box."""
         chosen = self.defaults.values.models.get(profile or "") or self.defaults.values.default

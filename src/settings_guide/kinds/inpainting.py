@@ -48,7 +48,23 @@ def stage(spec, staging):
     fixed = staging.comparison.recipe.mask_blur
     if fixed is not None:  # the same blur for every image (a comparison of the padding or the strength)
         applied[PARAMETER] = fixed
-    return replace(spec, task=staging.IMAGE_TO_IMAGE, recipe=NAME, input=staging.input_image(), applied=applied)
+    arguments = spec.arguments
+    scale = staging.size_scale(spec.profile)
+    if scale != 1:
+        # The blur and the padding are pixels of the picture: with --size shrinking it, the same share of it
+        # (else a 4-px blur covers a 32-px test image and every crop is the whole picture).
+        if PARAMETER in applied:
+            applied[PARAMETER] = round(applied[PARAMETER] * scale, 3)
+        if arguments.get(PADDING) is not None:
+            arguments = {**arguments, PADDING: max(0, round(arguments[PADDING] * scale))}
+    return replace(
+        spec,
+        task=staging.IMAGE_TO_IMAGE,
+        recipe=NAME,
+        input=staging.input_image(),
+        applied=applied,
+        arguments=arguments,
+    )
 
 
 def pipeline_class(cls, run):
