@@ -18,8 +18,7 @@ from ..settings.model import (
     _Strict,
 )
 
-ToolKey = Literal["diffusers", "automatic1111", "forge", "comfyui", "swarmui", "invokeai"]
-assert set(ToolKey.__args__) == set(TOOLS)  # one list of tools for the settings' table and the models
+ToolKey = Literal[tuple(TOOLS)]  # the settings' "In Your Tool" table and the models name the same tools
 
 
 class StartHere(_Strict):

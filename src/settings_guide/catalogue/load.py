@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import Problem, ProblemsFound, did_you_mean
@@ -47,7 +46,7 @@ def _load_one(path: Path) -> LoadedModel:
     except OSError as error:
         raise ProblemsFound([Problem(shown, 1, 1, "", f"cannot read file: {error.strerror}")]) from None
     except YamlReadError as error:
-        raise ProblemsFound([Problem(shown, error.position.line, error.position.column, "", error.message)]) from None
+        raise ProblemsFound([error.problem(shown)]) from None
     try:
         model = CatalogueModel.model_validate(document.data)
     except ValidationError as error:
@@ -102,14 +101,6 @@ def recommendation_problems(
                     message = f"no model {key!r} in models/ (a file models/{key}.yml)" + did_you_mean(key, keys)
                     problems.append(item.problem_at(("recommendations", row_index, "models", index), message))
     return problems
-
-
-def profile_names(defaults_file: Path) -> list[str] | None:
-    """The figure profiles' names in figures/defaults.yml (None when the project has no such file)."""
-    if not defaults_file.is_file():
-        return None
-    data = yaml.safe_load(defaults_file.read_text("utf-8")) or {}
-    return list((data.get("models") or {}).keys())
 
 
 def _at(item: LoadedModel, loc: tuple, message: str) -> Problem:

@@ -39,8 +39,9 @@ def run(args) -> int:
         print("no setting files found", file=sys.stderr)
         return 1
     loaded = load_settings(sorted(files))
-    models = _check_catalogue(loaded, args.models or _models_beside(args.paths), args.figures)
-    checked = _check_figure_plan(loaded, args.figures)
+    defaults = _defaults(args.figures)
+    models = _check_catalogue(loaded, args.models or _models_beside(args.paths), defaults)
+    checked = _check_figure_plan(loaded, defaults, args.figures)
     print(f"{len(loaded)} setting file{'s' if len(loaded) != 1 else ''} valid" + models + checked)
     return 0
 
@@ -53,28 +54,35 @@ def _models_beside(paths: list[Path]) -> Path:
     return folder.parent / "models"
 
 
-def _check_catalogue(loaded, models_dir: Path, defaults_path: Path) -> str:
+def _defaults(path: Path):
+    """figures/defaults.yml, read and checked once for both checks below; None when there is no such file."""
+    from ..figures.profiles import load_defaults
+
+    return load_defaults(path) if path.is_file() else None
+
+
+def _check_catalogue(loaded, models_dir: Path, defaults) -> str:
     """The model files, their figure profiles and the recommendation rows that name them."""
-    from ..catalogue.load import find_model_files, load_catalogue, profile_names, recommendation_problems
+    from ..catalogue.load import find_model_files, load_catalogue, recommendation_problems
     from ..errors import ProblemsFound
 
-    catalogue = load_catalogue(find_model_files(models_dir), profile_names(defaults_path))
+    profiles = list(defaults.values.models) if defaults is not None else None
+    catalogue = load_catalogue(find_model_files(models_dir), profiles)
     if problems := recommendation_problems(loaded, catalogue, models_dir):
         raise ProblemsFound(problems)
     return f", {len(catalogue)} model file{'s' if len(catalogue) != 1 else ''}" if catalogue else ""
 
 
-def _check_figure_plan(loaded, defaults_path: Path) -> str:
+def _check_figure_plan(loaded, defaults, defaults_path: Path) -> str:
     """The comparisons against figures/defaults.yml: known model profiles, every Hub model pinned and declared
     there. No torch."""
     from ..errors import ProblemsFound
-    from ..figures.profiles import load_defaults, unpinned_models
+    from ..figures.profiles import unpinned_models
     from ..figures.repositories import undeclared_problems
     from ..figures.spec import all_specs
 
-    if not defaults_path.is_file():
+    if defaults is None:
         return ""
-    defaults = load_defaults(defaults_path)
     problems = [item.problem() for item in unpinned_models(loaded, defaults)] + undeclared_problems(loaded, defaults)
     try:
         all_specs(loaded, defaults)

@@ -163,7 +163,7 @@ def load_defaults(path: Path) -> LoadedDefaults:
     except OSError as error:
         raise ProblemsFound([Problem(shown, 1, 1, "", f"cannot read the figure defaults: {error.strerror}")]) from None
     except YamlReadError as error:
-        raise ProblemsFound([Problem(shown, error.position.line, error.position.column, "", error.message)]) from None
+        raise ProblemsFound([error.problem(shown)]) from None
     try:
         values = FigureDefaults.model_validate(document.data)
     except ValidationError as error:

@@ -80,7 +80,7 @@ def _parse_and_check(path: Path, shown: str, raw: bytes) -> tuple[LoadedSetting,
     try:
         document = read_yaml(raw)
     except YamlReadError as error:
-        raise ProblemsFound([Problem(shown, error.position.line, error.position.column, "", error.message)]) from None
+        raise ProblemsFound([error.problem(shown)]) from None
 
     slug = path.stem
     # Text the scaffold left to be replaced is refused whatever else is wrong, so one run lists all of it.

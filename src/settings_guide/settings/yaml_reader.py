@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import yaml
 
-from ..errors import first_line
+from ..errors import Problem, first_line
 from .yaml_errors import explain_syntax_error
 
 MAX_FILE_BYTES = 256 * 1024
@@ -54,6 +54,10 @@ class YamlReadError(Exception):
         self.position = position
         self.message = message
         super().__init__(message)
+
+    def problem(self, shown: str) -> Problem:
+        """The mistake at its line and column of the file shown as ``shown``."""
+        return Problem(shown, self.position.line, self.position.column, "", self.message)
 
 
 @dataclass

@@ -96,13 +96,14 @@ def generate_site(
     """Load, validate and render every setting and model; raises ProblemsFound on any bad file."""
     loaded = load_settings(find_setting_files(paths.settings))
     defaults = _defaults(paths)
-    catalogue = load_catalogue(find_model_files(paths.models), list(defaults.models) if defaults else None)
+    catalogue = load_catalogue(find_model_files(paths.models), list(defaults.values.models) if defaults else None)
     if problems := recommendation_problems(loaded, catalogue, paths.models):
         raise ProblemsFound(problems)
     environment = _environment(paths.templates)
-    figures_for = _remembered(_figures_reader(paths, site_url))  # setting pages and thumbnails read them once
+    # Setting pages and thumbnails read each setting's figures once; the defaults are read once for all.
+    figures_for = _remembered(_figures_reader(paths, site_url, defaults))
     pages = render_site_pages(environment, loaded, figures_for=figures_for, site_root=site_root)
-    models = model_pages(catalogue, loaded, defaults, _thumbnail(figures_for))
+    models = model_pages(catalogue, loaded, defaults.values if defaults else None, _thumbnail(figures_for))
     pages += render_model_site_pages(environment, models, loaded, _category_thumbnails(loaded, figures_for))
     pages.append(dataset_page(loaded, models, figures_for))
     return GeneratedSite(
@@ -115,9 +116,9 @@ def generate_site(
 
 
 def _defaults(paths: ProjectPaths):
-    """figures/defaults.yml's values (profiles, prompt, seed), or None for a project without the file."""
+    """figures/defaults.yml (profiles, prompt, seed), or None for a project without the file."""
     file = paths.figures / "defaults.yml"
-    return load_defaults(file).values if file.is_file() else None
+    return load_defaults(file) if file.is_file() else None
 
 
 def _remembered(figures_for):
@@ -174,9 +175,8 @@ def _environment(templates: Path):
     return make_environment(templates)
 
 
-def _figures_reader(paths: ProjectPaths, site_url: str | None):
-
-    return figures_reader(paths.root, paths.figures, site_url)
+def _figures_reader(paths: ProjectPaths, site_url: str | None, defaults=None):
+    return figures_reader(paths.root, paths.figures, site_url, defaults)
 
 
 def setting_file_from_docs(paths: ProjectPaths, slug: str, docs_dir: Path) -> str:

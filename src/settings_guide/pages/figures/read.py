@@ -67,15 +67,17 @@ class _Measured:
     reason: str | None
 
 
-def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None):
+def figures_reader(root: Path, figures_dir: Path, site_url: str | None = None, defaults=None):
     """A function giving each setting's PageFigures; reads the manifest and the defaults once.
 
     ``site_url``: the published site's address, so that code loading an input image can fetch it.
+    ``defaults``: figures/defaults.yml as the caller already loaded it (else read here).
     """
     entries = read_manifest(figures_dir)
     records = read_sweeps(figures_dir)
     defaults_path = figures_dir / DEFAULTS_NAME
-    defaults = load_defaults(defaults_path) if defaults_path.is_file() else None
+    if defaults is None and defaults_path.is_file():
+        defaults = load_defaults(defaults_path)
     resolver = ModelResolver(root)
     view = _View(root, figures_dir, site_url, entries)
 
